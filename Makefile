@@ -1,0 +1,55 @@
+# usage-etl: build, test, demo and benchmarks. Everything a fresh Debian machine needs is
+# installed by `make deps` (run by the other targets).
+SWIFT       ?= swift
+PG          := scripts/pg.sh
+APT_PKGS    := libpq-dev libcurl4-openssl-dev libzstd-dev pkg-config postgresql-15 python3-jsonschema
+TEST_DB_URL  = $(shell $(PG) url)
+
+.PHONY: all build release deps pg-start pg-stop test test-unit demo bench chaos fixtures-check clean
+
+all: build
+
+## deps: install the C libraries, PostgreSQL 15 and the schema checker when missing.
+deps:
+	@missing=""; \
+	pkg-config --exists libpq libcurl libzstd 2>/dev/null || missing="yes"; \
+	[ -x /usr/lib/postgresql/15/bin/initdb ] || missing="yes"; \
+	python3 -c 'import jsonschema' 2>/dev/null || missing="yes"; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing $(APT_PKGS)"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PKGS) >/dev/null; \
+		python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+pg-start: deps
+	@$(PG) start
+	@echo "PostgreSQL running: $(TEST_DB_URL)"
+
+pg-stop:
+	@$(PG) stop
+
+## test: build, start a private PostgreSQL, run every test suite against it, stop it.
+test: deps
+	$(SWIFT) build --build-tests
+	@$(PG) start
+	@status=0; \
+	USAGE_ETL_TEST_DATABASE_URL="$(TEST_DB_URL)" $(SWIFT) test --skip-build || status=$$?; \
+	$(PG) stop; exit $$status
+
+## fixtures-check: every fixture validates against its endpoint's schema in the official excerpt.
+fixtures-check:
+	python3 scripts/validate_fixtures.py
+
+demo: deps
+	@scripts/demo.sh
+
+clean:
+	rm -rf .build
+	@$(PG) stop

@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "usage-etl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "usage-etl", targets: ["usage-etl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries, each imported once through a system-library target.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLibCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // Thin safe Swift layers over the C libraries.
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "Zstd", dependencies: ["CZstd"]),
+        .target(name: "Curl", dependencies: ["CLibCurl"]),
+
+        // SQL/ and Pipelines/ compiled into the binary so it runs from any directory.
+        .executableTarget(name: "embed-files"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
+        .target(name: "EmbeddedResources", plugins: ["EmbedFiles"]),
+
+        // Domain modules, mirroring the stages.
+        .target(name: "UsageAPI", dependencies: []),
+        .target(name: "Warehouse", dependencies: ["Postgres", "Zstd", "UsageAPI", "EmbeddedResources"]),
+        .target(name: "UsageETLCLI", dependencies: [
+            "Warehouse", "UsageAPI", "Postgres",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "usage-etl", dependencies: ["UsageETLCLI"]),
+        .testTarget(name: "UnitTests", dependencies: ["UsageAPI", "Zstd", "Warehouse"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "Postgres", "Warehouse", "Curl", "UsageAPI", "Zstd", "UsageETLCLI",
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

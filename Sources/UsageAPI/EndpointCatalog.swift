@@ -1,0 +1,78 @@
+/// The eleven usage and cost endpoints, as the API description and the live API define them.
+public enum EndpointCatalog {
+    static let usageLimits: [BucketWidth: (defaultLimit: Int, maxLimit: Int)] = [
+        .day: (7, 31), .hour: (24, 168), .minute: (60, 1440),
+    ]
+    static let standardGroups: [Dimension] = [.projectID, .userID, .apiKeyID, .model]
+    static let standardFilters: [String: Dimension] = [
+        "project_ids": .projectID, "user_ids": .userID, "api_key_ids": .apiKeyID, "models": .model,
+    ]
+
+    private static func usage(_ name: String, object: String? = nil, groups: [Dimension] = standardGroups,
+                              filters: [String: Dimension] = standardFilters, booleans: [String] = [],
+                              metrics: [Metric]) -> Endpoint {
+        Endpoint(name: name, path: "/organization/usage/" + name, widths: [.minute, .hour, .day],
+                 limits: usageLimits, groupBy: groups, arrayFilters: filters, booleanFilters: booleans,
+                 resultObject: "organization.usage.\(object ?? name).result", metrics: metrics)
+    }
+
+    public static let completions = usage(
+        "completions", groups: standardGroups + [.batch, .serviceTier], booleans: ["batch"],
+        metrics: [
+            Metric("input_tokens"),
+            Metric("input_cached_tokens", required: false),
+            Metric("input_cache_write_tokens", required: false),
+            Metric("input_uncached_tokens", required: false),
+            Metric("output_tokens"),
+            Metric("input_text_tokens", required: false),
+            Metric("output_text_tokens", required: false),
+            Metric("input_cached_text_tokens", required: false),
+            Metric("input_audio_tokens", required: false),
+            Metric("input_cached_audio_tokens", required: false),
+            Metric("output_audio_tokens", required: false),
+            Metric("input_image_tokens", required: false),
+            Metric("input_cached_image_tokens", required: false),
+            Metric("output_image_tokens", required: false),
+            Metric("num_model_requests"),
+        ])
+    public static let embeddings = usage("embeddings", metrics: [Metric("input_tokens"), Metric("num_model_requests")])
+    public static let moderations = usage("moderations", metrics: [Metric("input_tokens"), Metric("num_model_requests")])
+    public static let images = usage(
+        "images", groups: standardGroups + [.size, .source],
+        filters: standardFilters.merging(["sizes": .size, "sources": .source]) { $1 },
+        metrics: [Metric("images"), Metric("num_model_requests")])
+    public static let audioSpeeches = usage("audio_speeches", metrics: [Metric("characters"), Metric("num_model_requests")])
+    public static let audioTranscriptions = usage("audio_transcriptions", metrics: [Metric("seconds"), Metric("num_model_requests")])
+    public static let vectorStores = usage("vector_stores", groups: [.projectID], filters: ["project_ids": .projectID],
+                                           metrics: [Metric("usage_bytes")])
+    public static let codeInterpreterSessions = usage("code_interpreter_sessions", groups: [.projectID],
+                                                      filters: ["project_ids": .projectID], metrics: [Metric("num_sessions")])
+    public static let fileSearchCalls = usage(
+        "file_search_calls", object: "file_searches", groups: [.projectID, .userID, .apiKeyID, .vectorStoreID],
+        filters: ["project_ids": .projectID, "user_ids": .userID, "api_key_ids": .apiKeyID, "vector_store_ids": .vectorStoreID],
+        metrics: [Metric("num_requests")])
+    public static let webSearchCalls = usage(
+        "web_search_calls", object: "web_searches", groups: standardGroups + [.contextLevel],
+        filters: standardFilters.merging(["context_levels": .contextLevel]) { $1 },
+        metrics: [Metric("num_model_requests"), Metric("num_requests")])
+    /// Costs: daily buckets only; `api_key_id` grouping is described but refused by the live API.
+    public static let costs = Endpoint(
+        name: "costs", path: "/organization/costs", widths: [.day], limits: [.day: (7, 180)],
+        groupBy: [.projectID, .lineItem], arrayFilters: ["project_ids": .projectID, "api_key_ids": .apiKeyID],
+        booleanFilters: [], resultObject: "organization.costs.result",
+        metrics: [Metric("amount", .decimal, required: false), Metric("currency", .text, required: false),
+                  Metric("quantity", .decimal, required: false), Metric("quantity_unit", .text, required: false)])
+
+    /// Every endpoint, in the order operators see them.
+    public static let all: [Endpoint] = [
+        completions, embeddings, moderations, images, audioSpeeches, audioTranscriptions,
+        vectorStores, codeInterpreterSessions, fileSearchCalls, webSearchCalls, costs,
+    ]
+
+    public static func named(_ name: String) -> Endpoint? { all.first { $0.name == name } }
+
+    /// The fact-table dimension columns of an endpoint (costs also carries `api_key_id`).
+    public static func factDimensions(_ endpoint: Endpoint) -> [Dimension] {
+        endpoint.isCosts ? [.projectID, .lineItem, .apiKeyID] : endpoint.groupBy
+    }
+}

@@ -1,0 +1,106 @@
+import EmbeddedResources
+import Postgres
+
+/// One SQL migration file, `SQL/migrations/NNN_name.sql`.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+    public var checksum: String { SHA256.hex(Array(sql.utf8)) }
+    /// The file name, e.g. `003_raw_archive.sql`.
+    public var fileName: String {
+        let digits = String(version)
+        return String(repeating: "0", count: max(0, 3 - digits.count)) + digits + "_" + name + ".sql"
+    }
+
+    /// Parses the version and name from a file name such as `003_raw_archive.sql`.
+    public init?(fileName: String, sql: String) {
+        let base = fileName.split(separator: "/").last.map(String.init) ?? fileName
+        guard base.hasSuffix(".sql"), let underscore = base.firstIndex(of: "_"),
+              let version = Int(base[..<underscore]) else { return nil }
+        self.version = version
+        self.name = String(base[base.index(after: underscore)...].dropLast(4))
+        self.sql = sql
+    }
+
+    /// The migrations compiled into the binary, in order.
+    public static var embedded: [Migration] {
+        EmbeddedFiles.files(under: "SQL/migrations").compactMap { Migration(fileName: $0.path, sql: $0.text) }
+            .sorted { $0.version < $1.version }
+    }
+}
+
+/// Why `migrate` refused to run.
+public enum MigrationError: Error, CustomStringConvertible {
+    case edited(version: Int, name: String, recorded: String, current: String)
+    case unknownApplied(version: Int, name: String)
+    case duplicateVersion(Int)
+
+    public var description: String {
+        switch self {
+        case let .edited(version, name, recorded, current):
+            return "migration \(version)_\(name) was edited after it was applied (recorded checksum \(recorded.prefix(12))…, file now \(current.prefix(12))…); add a new migration instead of changing an applied one"
+        case let .unknownApplied(version, name):
+            return "the database has migration \(version)_\(name) applied, which this binary does not know; use a newer usage-etl"
+        case let .duplicateVersion(version):
+            return "two migration files share version \(version)"
+        }
+    }
+}
+
+/// Applies migrations in order, each in its own transaction, recording each with its checksum.
+public struct Migrator {
+    public let migrations: [Migration]
+
+    public init(migrations: [Migration] = Migration.embedded) {
+        self.migrations = migrations
+    }
+
+    /// Applies what is missing and returns the migrations applied now (empty when up to date).
+    @discardableResult
+    public func migrate(_ connection: PostgresConnection) throws -> [Migration] {
+        var seen = Set<Int>()
+        for migration in migrations where !seen.insert(migration.version).inserted {
+            throw MigrationError.duplicateVersion(migration.version)
+        }
+        try connection.execute(script: """
+            CREATE SCHEMA IF NOT EXISTS etl;
+            CREATE TABLE IF NOT EXISTS etl.schema_migrations (
+                version    integer PRIMARY KEY,
+                name       text NOT NULL,
+                checksum   text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            );
+            """)
+        // One migrator at a time across processes.
+        try connection.query("SELECT pg_advisory_lock(7401001)")
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock(7401001)") }
+
+        let applied = try connection.query("SELECT version, name, checksum FROM etl.schema_migrations ORDER BY version")
+        var recorded: [Int: (name: String, checksum: String)] = [:]
+        for row in applied.rows {
+            recorded[Int(row[0]!)!] = (row[1]!, row[2]!)
+        }
+        let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
+        for (version, entry) in recorded.sorted(by: { $0.key < $1.key }) where known[version] == nil {
+            throw MigrationError.unknownApplied(version: version, name: entry.name)
+        }
+        var appliedNow: [Migration] = []
+        for migration in migrations {
+            if let entry = recorded[migration.version] {
+                guard entry.checksum == migration.checksum else {
+                    throw MigrationError.edited(version: migration.version, name: migration.name,
+                                                recorded: entry.checksum, current: migration.checksum)
+                }
+                continue
+            }
+            try connection.transaction {
+                try connection.execute(script: migration.sql)
+                try connection.query("INSERT INTO etl.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                                     [.int(migration.version), .text(migration.name), .text(migration.checksum)])
+            }
+            appliedNow.append(migration)
+        }
+        return appliedNow
+    }
+}

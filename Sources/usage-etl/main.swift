@@ -1,0 +1,3 @@
+import UsageETLCLI
+
+UsageETL.runMain()
