@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "usage-etl", targets: ["usage-etl"]),
+        .executable(name: "usage-api-sim", targets: ["usage-api-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,10 +36,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Simulator", dependencies: ["UsageAPI"]),
         .executableTarget(name: "usage-etl", dependencies: ["UsageETLCLI"]),
-        .testTarget(name: "UnitTests", dependencies: ["UsageAPI", "Zstd", "Warehouse"]),
+        .executableTarget(name: "usage-api-sim", dependencies: [
+            "Simulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "UnitTests", dependencies: ["UsageAPI", "Zstd", "Warehouse", "Simulator"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "Postgres", "Warehouse", "Curl", "UsageAPI", "Zstd", "UsageETLCLI",
+            "Postgres", "Warehouse", "Curl", "UsageAPI", "Zstd", "UsageETLCLI", "Simulator",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,432 @@
+import Foundation
+import Synchronization
+import UsageAPI
+
+/// One request the simulator answered, for tests that count requests.
+public struct RecordedRequest: Sendable {
+    public var endpoint: String
+    public var query: [(String, String)]
+    public var status: Int
+    public var fault: String?
+
+    public func parameter(_ name: String) -> String? { query.first { $0.0 == name }?.1 }
+}
+
+/// The local OpenAI Usage and Costs API: serves the synthetic organisation over HTTP as the
+/// official description and the live API define it, with faults on demand.
+public final class APISimulator: Sendable {
+    private struct State {
+        var configuration: SimulatorConfiguration
+        var restatementVersion = 0
+        var sequence: UInt64 = 0
+        var recentRequests: [Double] = []
+        var log: [RecordedRequest] = []
+    }
+
+    public let organization: SyntheticOrganization
+    private let state: Mutex<State>
+    private let server = Mutex<HTTPServer?>(nil)
+
+    public init(configuration: SimulatorConfiguration = SimulatorConfiguration()) {
+        organization = SyntheticOrganization(seed: configuration.seed, preset: configuration.preset)
+        state = Mutex(State(configuration: configuration))
+    }
+
+    // MARK: - Running
+
+    /// Starts serving on 127.0.0.1:`port` (0 picks a free port) and returns the base URL (`…/v1`).
+    @discardableResult
+    public func start(port: Int = 0) throws -> String {
+        let simulator = self
+        let http = try HTTPServer(port: port) { simulator.handle($0) }
+        server.withLock { $0 = http }
+        return "http://127.0.0.1:\(http.port)/v1"
+    }
+
+    public var baseURL: String? {
+        server.withLock { $0.map { "http://127.0.0.1:\($0.port)/v1" } }
+    }
+
+    public func stop() {
+        server.withLock { $0?.stop(); $0 = nil }
+    }
+
+    deinit { server.withLock { $0?.stop() } }
+
+    // MARK: - Control
+
+    public var configuration: SimulatorConfiguration { state.withLock { $0.configuration } }
+
+    public func configure(_ change: (inout SimulatorConfiguration) -> Void) {
+        state.withLock { change(&$0.configuration) }
+    }
+
+    /// Late data lands: buckets from `restateFromHour` on change (grow, one group vanishes, a late one appears).
+    public func restate() {
+        state.withLock { $0.restatementVersion += 1 }
+    }
+
+    /// The ground truth as the simulator would answer now.
+    public var groundTruth: GroundTruth {
+        state.withLock { s in
+            GroundTruth(organization: organization, restatement: Restatement(
+                fromHour: s.configuration.restateFromHour ?? .max, version: s.restatementVersion))
+        }
+    }
+
+    public var now: Int64 { state.withLock { $0.configuration.now } ?? Int64(Date().timeIntervalSince1970) }
+
+    /// Requests answered so far, optionally for one endpoint name.
+    public func requestCount(endpoint: String? = nil) -> Int {
+        state.withLock { s in endpoint.map { name in s.log.filter { $0.endpoint == name }.count } ?? s.log.count }
+    }
+
+    public var requestLog: [RecordedRequest] { state.withLock { $0.log } }
+
+    public func resetCounters() { state.withLock { $0.log.removeAll() } }
+
+    // MARK: - Handling
+
+    public func handle(_ request: HTTPRequest) -> HTTPReply {
+        if request.path.hasPrefix("/__sim/") { return control(request) }
+        let prefix = "/v1"
+        guard request.path.hasPrefix(prefix) else { return Self.error(404, "Unknown path \(request.path)", type: "invalid_request_error") }
+        let path = String(request.path.dropFirst(prefix.count))
+        guard let endpoint = EndpointCatalog.all.first(where: { $0.path == path }) else {
+            return Self.error(404, "Invalid URL (GET \(request.path))", type: "invalid_request_error")
+        }
+        let (config, sequence, limited, version) = state.withLock { s -> (SimulatorConfiguration, UInt64, Double?, Int) in
+            s.sequence += 1
+            var retryAfter: Double? = nil
+            if let rpm = s.configuration.requestsPerMinute {
+                let now = Date().timeIntervalSince1970
+                s.recentRequests.removeAll { $0 <= now - 60 }
+                if s.recentRequests.count >= rpm {
+                    retryAfter = max(1, s.recentRequests[0] + 60 - now)
+                } else {
+                    s.recentRequests.append(now)
+                }
+            }
+            return (s.configuration, s.sequence, retryAfter, s.restatementVersion)
+        }
+        var reply = answer(request, endpoint: endpoint, config: config, sequence: sequence, rateLimitedFor: limited, version: version)
+        reply.delayMilliseconds += config.faults.latencyMilliseconds
+        let faultName: String? = reply.fault.map { "\($0)" } ?? (reply.status == 200 ? nil : String(reply.status))
+        state.withLock { $0.log.append(RecordedRequest(endpoint: endpoint.name, query: request.query, status: reply.status, fault: faultName)) }
+        return reply
+    }
+
+    private func answer(_ request: HTTPRequest, endpoint: Endpoint, config: SimulatorConfiguration, sequence: UInt64,
+                        rateLimitedFor: Double?, version: Int) -> HTTPReply {
+        guard request.method == "GET" else { return Self.error(405, "Method not allowed", type: "invalid_request_error") }
+        // Authentication.
+        guard let authorization = request.headers["authorization"], authorization.hasPrefix("Bearer ") else {
+            return Self.error(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                              type: "invalid_request_error")
+        }
+        let key = String(authorization.dropFirst("Bearer ".count))
+        if key != config.adminKey {
+            if key.hasPrefix("sk-admin-") || !key.hasPrefix("sk-") {
+                return Self.error(401, "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key")
+            }
+            return Self.error(403, "You have insufficient permissions for this operation. Missing scopes: api.usage.read. Use an admin key.",
+                              type: "invalid_request_error", code: "insufficient_permissions")
+        }
+        if let retryAfter = rateLimitedFor {
+            var reply = Self.error(429, "Rate limit reached for requests. Please try again later.", type: "requests", code: "rate_limit_exceeded")
+            reply.headers += [("Retry-After", String(Int(retryAfter.rounded(.up)))),
+                              ("x-ratelimit-limit-requests", String(config.requestsPerMinute ?? 0)),
+                              ("x-ratelimit-remaining-requests", "0"),
+                              ("x-ratelimit-reset-requests", "\(Int(retryAfter.rounded(.up)))s")]
+            return reply
+        }
+        // Injected faults, decided by the seed and the request's sequence number.
+        let faults = config.faults
+        var wireFault: HTTPReply.WireFault? = nil
+        var bodyFault: FaultConfiguration.Kind? = nil
+        if faults.rate > 0, !faults.kinds.isEmpty, Mix.unit(config.seed, 0xFA17, sequence) < faults.rate {
+            let kind = faults.kinds[Int(Mix.hash(config.seed, 0xF00D, sequence) % UInt64(faults.kinds.count))]
+            switch kind {
+            case .rateLimited:
+                var reply = Self.error(429, "Rate limit reached for requests.", type: "requests", code: "rate_limit_exceeded")
+                reply.headers += [("Retry-After", "1"), ("retry-after-ms", "200"), ("x-ratelimit-remaining-requests", "0")]
+                return reply
+            case .serverError: return Self.error(500, "The server had an error while processing your request.", type: "server_error")
+            case .badGateway: return HTTPReply(status: 502, headers: [("Content-Type", "text/html")], body: Array("<html><body>502 Bad Gateway</body></html>".utf8))
+            case .unavailable: return Self.error(503, "The engine is currently overloaded, please try again later.", type: "server_error")
+            case .timeout:
+                var reply = Self.error(503, "Timed out", type: "server_error")
+                reply.delayMilliseconds = faults.timeoutMilliseconds
+                return reply
+            case .reset: wireFault = .resetMidBody
+            case .truncated: wireFault = .truncateBody
+            case .malformed, .wrongType: bodyFault = kind
+            }
+        }
+        let now = config.now ?? Int64(Date().timeIntervalSince1970)
+        let query: UsageQuery
+        let pageStart: Int64?
+        switch parse(request.query, endpoint: endpoint, now: now, faults: faults) {
+        case .failure(let failure): return failure.reply
+        case .success(let parsed): (query, pageStart) = parsed
+        }
+        let truth = GroundTruth(organization: organization,
+                                restatement: Restatement(fromHour: config.restateFromHour ?? .max, version: version))
+        var ranges = truth.bucketRanges(query, now: now)
+        var emptyQuirkPage = false
+        if let pageStart {
+            if let index = ranges.firstIndex(where: { $0.0 == pageStart }) {
+                ranges.removeFirst(index)
+            } else if query.endpoint.isCosts && faults.costsEmptyPageQuirk && pageStart >= (ranges.last?.1 ?? 0) {
+                ranges = []
+                emptyQuirkPage = true
+            } else {
+                return Self.error(400, "Invalid page cursor.", type: "invalid_request_error", param: "page", code: "invalid_cursor")
+            }
+        }
+        let pageRanges = Array(ranges.prefix(query.limit))
+        var hasMore = ranges.count > query.limit
+        var nextStart = hasMore ? ranges[query.limit].0 : nil
+        if !hasMore && query.endpoint.isCosts && faults.costsEmptyPageQuirk && !emptyQuirkPage, let last = pageRanges.last {
+            hasMore = true // the live bug: one more, empty page
+            nextStart = last.1
+        }
+        var json = JSONWriter(capacity: 1 << 16)
+        json.raw("{\"object\":\"page\",\"data\":[")
+        for (i, range) in pageRanges.enumerated() {
+            if i > 0 { json.raw(",") }
+            let results = truth.results(query, from: range.0, to: range.1, now: now)
+            writeBucket(&json, start: range.0, end: range.1, results: results, endpoint: endpoint,
+                        faults: faults, wrongType: bodyFault == .wrongType && i == 0)
+        }
+        json.raw("],\"has_more\":\(hasMore),\"next_page\":")
+        if let nextStart {
+            json.string(Self.cursor(start: nextStart, issuedAt: now, query: request.query))
+        } else {
+            json.raw("null")
+        }
+        json.raw("}")
+        var body = json.bytes
+        if bodyFault == .malformed { body = Array(body.prefix(max(1, body.count * 2 / 3))) + Array("<!-- upstream -->".utf8) }
+        var reply = HTTPReply(status: 200, headers: [("Content-Type", "application/json"),
+                                                     ("x-request-id", "req_\(sequence)")], body: body)
+        if let rpm = config.requestsPerMinute {
+            reply.headers.append(("x-ratelimit-limit-requests", String(rpm)))
+        }
+        reply.fault = wireFault
+        return reply
+    }
+
+    private func writeBucket(_ json: inout JSONWriter, start: Int64, end: Int64, results: [SimulatedResult],
+                             endpoint: Endpoint, faults: FaultConfiguration, wrongType: Bool) {
+        json.raw("{\"object\":\"bucket\",\"start_time\":\(start),\"end_time\":\(end),")
+        json.key(faults.oldSpellings ? "result" : "results")
+        json.raw("[")
+        var rows = results
+        if faults.duplicateResults, !endpoint.isCosts, let first = rows.first {
+            var a = first, b = first
+            for (name, value) in first.values {
+                if case .count(let v) = value { a.values[name] = .count(v / 2); b.values[name] = .count(v - v / 2) }
+            }
+            rows[0] = a
+            rows.insert(b, at: 1)
+        }
+        for (i, result) in rows.enumerated() {
+            if i > 0 { json.raw(",") }
+            json.raw("{\"object\":")
+            json.string(endpoint.resultObject)
+            if endpoint.isCosts {
+                json.raw(",\"amount\":{\"value\":")
+                if case .decimal(let amount) = result.values["amount"] {
+                    if faults.amountAsString { json.string(amount) } else { json.raw(amount) }
+                } else {
+                    json.raw("0")
+                }
+                json.raw(",\"currency\":\"usd\"}")
+                for name in ["quantity", "quantity_unit"] {
+                    json.raw(",")
+                    json.key(name)
+                    switch result.values[name] ?? .null {
+                    case .decimal(let text): json.raw(text)
+                    case .text(let text): json.string(text)
+                    case .count(let n): json.int(n)
+                    case .null: json.raw("null")
+                    }
+                }
+                json.raw(",\"organization_id\":")
+                json.string(organization.organizationID)
+            } else {
+                for (m, metric) in endpoint.metrics.enumerated() {
+                    json.raw(",")
+                    let name = faults.oldSpellings && metric.name == "num_sessions" ? "sessions" : metric.name
+                    json.key(name)
+                    if case .count(let value) = result.values[metric.name] {
+                        if wrongType && i == 0 && m == 0 { json.string(String(value)) } else { json.int(value) }
+                    } else {
+                        json.raw("null")
+                    }
+                }
+            }
+            for dimension in endpoint.isCosts ? [UsageAPI.Dimension.projectID, .lineItem, .apiKeyID] : endpoint.groupBy {
+                json.raw(",")
+                json.key(dimension.rawValue)
+                let value = result.dimensions[dimension] ?? nil
+                if dimension.isBoolean, let value { json.raw(value) } else { json.optionalString(value) }
+            }
+            json.raw("}")
+        }
+        json.raw("]}")
+    }
+
+    // MARK: - Parameters
+
+    private func parse(_ parameters: [(String, String)], endpoint: Endpoint, now: Int64,
+                       faults: FaultConfiguration) -> Result<(UsageQuery, Int64?), HTTPReplyError> {
+        func values(_ name: String) -> [String] {
+            // Repeated keys, `key[]=`, and comma-joined values are all accepted.
+            parameters.filter { $0.0 == name || $0.0 == name + "[]" }
+                .flatMap { $0.1.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+                .filter { !$0.isEmpty }
+        }
+        func bad(_ message: String, _ param: String?, code: String? = nil) -> Result<(UsageQuery, Int64?), HTTPReplyError> {
+            .failure(HTTPReplyError(reply: Self.error(400, message, type: "invalid_request_error", param: param, code: code)))
+        }
+        guard let startText = values("start_time").first else { return bad("Missing required parameter: 'start_time'.", "start_time") }
+        guard let start = Int64(startText) else { return bad("Invalid 'start_time': expected an integer Unix timestamp.", "start_time") }
+        var end: Int64? = nil
+        if let endText = values("end_time").first {
+            guard let parsed = Int64(endText) else { return bad("Invalid 'end_time': expected an integer Unix timestamp.", "end_time") }
+            guard parsed > start else { return bad("'end_time' must be greater than 'start_time'.", "end_time") }
+            end = parsed
+        }
+        let retention = now - 365 * 86_400
+        if start < retention {
+            return bad("start_time is older than the reporting lookback window; the earliest start_time allowed is \(retention).",
+                       "start_time", code: "reporting_lookback_exceeded")
+        }
+        let widthText = values("bucket_width").first ?? "1d"
+        guard let width = BucketWidth(rawValue: widthText), endpoint.widths.contains(width) else {
+            return bad("Invalid 'bucket_width': '\(widthText)'. Expected one of: \(endpoint.widths.map(\.rawValue).joined(separator: ", ")).", "bucket_width")
+        }
+        var limit = endpoint.defaultLimit(for: width)
+        if let limitText = values("limit").first {
+            guard let parsed = Int(limitText), parsed >= 1 else { return bad("Invalid 'limit': expected a positive integer.", "limit") }
+            guard parsed <= endpoint.maxLimit(for: width) else {
+                return bad("Invalid 'limit': \(parsed) is greater than the maximum of \(endpoint.maxLimit(for: width)) for bucket_width \(width.rawValue).", "limit")
+            }
+            limit = parsed
+        }
+        var groupBy = Set<UsageAPI.Dimension>()
+        for field in values("group_by") {
+            guard let dimension = UsageAPI.Dimension(rawValue: field), endpoint.groupBy.contains(dimension) else {
+                return bad("Invalid 'group_by' value: '\(field)'. Supported: \(endpoint.groupBy.map(\.rawValue).joined(separator: ", ")).", "group_by")
+            }
+            groupBy.insert(dimension)
+        }
+        var filters: [String: Set<String>] = [:]
+        for name in endpoint.arrayFilters.keys {
+            let list = values(name)
+            if !list.isEmpty { filters[name] = Set(list) }
+        }
+        var batch: Bool? = nil
+        if endpoint.booleanFilters.contains("batch"), let text = values("batch").first {
+            guard text == "true" || text == "false" else { return bad("Invalid 'batch': expected true or false.", "batch") }
+            batch = text == "true"
+        }
+        var pageStart: Int64? = nil
+        if let page = values("page").first {
+            guard let decoded = Self.decodeCursor(page, query: parameters) else {
+                return bad("Invalid page cursor.", "page", code: "invalid_cursor")
+            }
+            if let ttl = faults.cursorTTLSeconds, now - decoded.issuedAt > Int64(ttl) {
+                return bad("The page cursor has expired. Start again without 'page'.", "page", code: "invalid_cursor")
+            }
+            pageStart = decoded.start
+        }
+        return .success((UsageQuery(endpoint: endpoint, startTime: start, endTime: end, width: width, groupBy: groupBy,
+                                    filters: filters, batch: batch, limit: limit), pageStart))
+    }
+
+    struct HTTPReplyError: Error { var reply: HTTPReply }
+
+    /// An opaque cursor bound to the request's other parameters.
+    static func cursor(start: Int64, issuedAt: Int64, query: [(String, String)]) -> String {
+        let fingerprint = fingerprintOf(query)
+        let text = "v1:\(start):\(issuedAt):\(fingerprint)"
+        return "page_" + Data(text.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeCursor(_ cursor: String, query: [(String, String)]) -> (start: Int64, issuedAt: Int64)? {
+        guard cursor.hasPrefix("page_") else { return nil }
+        var base = String(cursor.dropFirst(5)).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base.count % 4 != 0 { base += "=" }
+        guard let data = Data(base64Encoded: base), let text = String(data: data, encoding: .utf8) else { return nil }
+        let parts = text.split(separator: ":")
+        guard parts.count == 4, parts[0] == "v1", let start = Int64(parts[1]), let issued = Int64(parts[2]),
+              UInt64(parts[3]) == fingerprintOf(query) else { return nil }
+        return (start, issued)
+    }
+
+    private static func fingerprintOf(_ query: [(String, String)]) -> UInt64 {
+        let relevant = query.filter { $0.0 != "page" && $0.0 != "limit" }
+            .map { "\($0.0.replacingOccurrences(of: "[]", with: ""))=\($0.1)" }.sorted().joined(separator: "&")
+        return Mix.string(relevant) & 0xFFFF_FFFF_FFFF
+    }
+
+    static func error(_ status: Int, _ message: String, type: String, param: String? = nil, code: String? = nil) -> HTTPReply {
+        var json = JSONWriter()
+        json.raw("{\"error\":{\"message\":")
+        json.string(message)
+        json.raw(",\"type\":")
+        json.string(type)
+        json.raw(",\"param\":")
+        json.optionalString(param)
+        json.raw(",\"code\":")
+        json.optionalString(code)
+        json.raw("}}")
+        return HTTPReply(status: status, headers: [("Content-Type", "application/json")], body: json.bytes)
+    }
+
+    // MARK: - Control endpoint
+
+    /// `POST /__sim/faults?rate=0.1&kinds=429,500&latency_ms=…&cursor_ttl=…`, `POST /__sim/restate`,
+    /// `GET /__sim/stats`, `POST /__sim/reset`.
+    private func control(_ request: HTTPRequest) -> HTTPReply {
+        func param(_ name: String) -> String? { request.query.first { $0.0 == name }?.1 }
+        switch request.path {
+        case "/__sim/faults":
+            configure { config in
+                if let rate = param("rate").flatMap(Double.init) { config.faults.rate = rate }
+                if let kinds = param("kinds") {
+                    config.faults.kinds = kinds.split(separator: ",").compactMap { FaultConfiguration.Kind(rawValue: String($0)) }
+                }
+                if let latency = param("latency_ms").flatMap(Int.init) { config.faults.latencyMilliseconds = latency }
+                if let ttl = param("cursor_ttl") { config.faults.cursorTTLSeconds = Int(ttl) }
+                if let rpm = param("rpm") { config.requestsPerMinute = Int(rpm) }
+            }
+            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
+        case "/__sim/restate":
+            restate()
+            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
+        case "/__sim/reset":
+            resetCounters()
+            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
+        case "/__sim/stats":
+            let log = requestLog
+            var counts: [String: Int] = [:]
+            for entry in log { counts[entry.endpoint, default: 0] += 1 }
+            var json = JSONWriter()
+            json.raw("{\"requests\":\(log.count),\"by_endpoint\":{")
+            for (i, (name, count)) in counts.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { json.raw(",") }
+                json.key(name)
+                json.int(Int64(count))
+            }
+            json.raw("}}")
+            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: json.bytes)
+        default:
+            return Self.error(404, "Unknown control path", type: "invalid_request_error")
+        }
+    }
+}

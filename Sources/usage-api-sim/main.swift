@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Simulator
+
+/// `usage-api-sim`: the local OpenAI Usage and Costs API over a synthetic organisation.
+struct UsageAPISim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "usage-api-sim",
+        abstract: "Serve a faithful local OpenAI Usage and Costs API over a deterministic synthetic organisation.")
+
+    @Option(help: "Port on 127.0.0.1 (0 picks a free one).") var port: Int = 0
+    @Option(help: "Seed of the synthetic organisation.") var seed: UInt64 = 42
+    @Option(help: "Organisation size: small or large.") var preset: String = "small"
+    @Option(help: "The admin key to accept.") var adminKeyValue: String = "sk-admin-simulator-key"
+    @Option(help: "Requests per minute before answering 429.") var rpm: Int?
+    @Option(help: "Fixed clock, Unix seconds (default: real time).") var now: Int64?
+    @Option(help: "Fraction of requests to fail, 0…1.") var faultRate: Double = 0
+    @Option(help: "Fault kinds, comma-separated: 429,500,502,503,reset,truncated,malformed,wrong-type,timeout.")
+    var faults: String?
+    @Option(help: "Latency added to every request, in milliseconds.") var latencyMs: Int = 0
+    @Option(help: "Page cursors expire after this many seconds.") var cursorTtl: Int?
+    @Option(help: "Live quirks, comma-separated: costs-empty-page,old-spellings,amount-as-string,duplicate-results.")
+    var quirks: String?
+
+    func validate() throws {
+        guard SyntheticOrganization.Preset(rawValue: preset) != nil else { throw ValidationError("--preset must be small or large") }
+        guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1") }
+        if let faults {
+            for kind in faults.split(separator: ",") where FaultConfiguration.Kind(rawValue: String(kind)) == nil {
+                throw ValidationError("unknown fault kind '\(kind)'")
+            }
+        }
+    }
+
+    func run() throws {
+        var configuration = SimulatorConfiguration()
+        configuration.seed = seed
+        configuration.preset = SyntheticOrganization.Preset(rawValue: preset)!
+        configuration.adminKey = adminKeyValue
+        configuration.requestsPerMinute = rpm
+        configuration.now = now
+        configuration.faults.rate = faultRate
+        if let faults { configuration.faults.kinds = faults.split(separator: ",").compactMap { FaultConfiguration.Kind(rawValue: String($0)) } }
+        configuration.faults.latencyMilliseconds = latencyMs
+        configuration.faults.cursorTTLSeconds = cursorTtl
+        let quirkSet = Set((quirks ?? "").split(separator: ",").map(String.init))
+        configuration.faults.costsEmptyPageQuirk = quirkSet.contains("costs-empty-page")
+        configuration.faults.oldSpellings = quirkSet.contains("old-spellings")
+        configuration.faults.amountAsString = quirkSet.contains("amount-as-string")
+        configuration.faults.duplicateResults = quirkSet.contains("duplicate-results")
+        let simulator = APISimulator(configuration: configuration)
+        let url = try simulator.start(port: port)
+        FileHandle.standardOutput.write(Data((url + "\n").utf8))
+        while true { sleep(3600) }
+    }
+}
+
+UsageAPISim.main()
