@@ -32,8 +32,12 @@ let package = Package(
         .target(name: "UsageAPI", dependencies: []),
         .target(name: "Warehouse", dependencies: ["Postgres", "Zstd", "UsageAPI", "EmbeddedResources"]),
         .target(name: "UsageETLCLI", dependencies: [
-            "Warehouse", "UsageAPI", "Postgres",
+            "Pipeline", "Warehouse", "UsageAPI", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Pipeline", dependencies: [
+            "UsageAPI", "Warehouse", "Curl", "Postgres",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Simulator", dependencies: ["UsageAPI"]),
@@ -42,9 +46,9 @@ let package = Package(
             "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "UnitTests", dependencies: ["UsageAPI", "Zstd", "Warehouse", "Simulator"]),
+        .testTarget(name: "UnitTests", dependencies: ["UsageAPI", "Zstd", "Warehouse", "Simulator", "Pipeline"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "Postgres", "Warehouse", "Curl", "UsageAPI", "Zstd", "UsageETLCLI", "Simulator",
+            "Postgres", "Warehouse", "Curl", "UsageAPI", "Zstd", "UsageETLCLI", "Simulator", "Pipeline",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,4 +13,12 @@ struct DatabaseOptions {
             throw CommandFailure.usage("cannot connect to the warehouse database (DATABASE_URL or PG* variables): \(error.message)")
         }
     }
+
+    /// Connects and checks the schema exists, so a missing `migrate` is a clear configuration error.
+    static func connectMigrated() throws -> PostgresConnection {
+        let connection = try connect()
+        let ready = try connection.query("SELECT to_regclass('etl.windows') IS NOT NULL").scalar == "t"
+        guard ready else { throw CommandFailure.usage("the warehouse schema is missing: run `usage-etl migrate` first") }
+        return connection
+    }
 }

@@ -1,0 +1,36 @@
+/// What a run did, for `etl.runs`, logs and the exit code.
+public struct RunSummary: Sendable {
+    public var windowsDone = 0
+    public var windowsFailed = 0
+    public var windowsSkipped = 0
+    public var pages = 0
+    public var rows = 0
+    public var bytes = 0
+    public var retries = 0
+    public var errors: [String] = []
+    /// Set when the key was refused: the run stopped early.
+    public var unauthorized: String?
+    public var interrupted = false
+
+    public init() {}
+
+    public var outcome: String {
+        if unauthorized != nil { return "failed" }
+        if interrupted { return "interrupted" }
+        if windowsFailed > 0 { return windowsDone > 0 ? "partial" : "failed" }
+        return "succeeded"
+    }
+
+    mutating func add(_ other: RunSummary) {
+        windowsDone += other.windowsDone
+        windowsFailed += other.windowsFailed
+        windowsSkipped += other.windowsSkipped
+        pages += other.pages
+        rows += other.rows
+        bytes += other.bytes
+        retries += other.retries
+        errors += other.errors
+        unauthorized = unauthorized ?? other.unauthorized
+        interrupted = interrupted || other.interrupted
+    }
+}

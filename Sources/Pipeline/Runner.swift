@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import Postgres
+import Synchronization
+import UsageAPI
+import Warehouse
+
+/// Runs extract and load for a set of windows: claims each window, fetches its pages with
+/// checkpoints, then replaces its slice of the warehouse in one transaction.
+public final class Runner: Sendable {
+    /// One window to process and the stream it belongs to.
+    public struct Job: Sendable {
+        public var spec: StreamSpec
+        public var streamID: Int
+        public var window: WindowRecord
+
+        public init(spec: StreamSpec, streamID: Int, window: WindowRecord) {
+            self.spec = spec
+            self.streamID = streamID
+            self.window = window
+        }
+    }
+
+    public let databaseURL: String
+    public let api: APIConfiguration
+    public let parallelism: Int
+    public let logger: Logger
+    private let limiter: RateLimiter
+    private let clock: @Sendable () -> Int64
+
+    public init(databaseURL: String, api: APIConfiguration, parallelism: Int = 2, logger: Logger,
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.databaseURL = databaseURL
+        self.api = api
+        self.parallelism = max(1, parallelism)
+        self.logger = logger
+        self.limiter = RateLimiter(requestsPerMinute: api.requestsPerMinute)
+        self.clock = clock
+    }
+
+    public var now: Int64 { clock() }
+
+    /// Plans `range` for each spec and returns the windows that need work.
+    public func plan(_ specs: [StreamSpec], range: TimeRange, refetch: Bool, connection: PostgresConnection) throws -> [Job] {
+        let store = WindowStore(connection: connection)
+        var jobs: [Job] = []
+        for spec in specs {
+            let plan = WindowPlanner().plan(endpoint: spec.endpoint, width: spec.width, since: range.start, until: range.end, now: now)
+            if let notice = plan.widenedNotice { logger.notice("\(spec.endpoint.name): \(notice)") }
+            let streamID = try store.streamID(for: spec)
+            try store.plan(streamID: streamID, windows: plan.windows)
+            for window in try store.windowsNeedingWork(streamID: streamID, from: plan.aligned.start, to: plan.aligned.end, refetch: refetch) {
+                jobs.append(Job(spec: spec, streamID: streamID, window: window))
+            }
+        }
+        return jobs
+    }
+
+    /// Processes jobs on `parallelism` worker threads, each with its own connection and HTTP client.
+    public func run(_ jobs: [Job], refetch: Bool) -> RunSummary {
+        let queue = Mutex<[Job]>(jobs.reversed())
+        let total = Mutex<RunSummary>(RunSummary())
+        let stopAll = Atomic<Bool>(false)
+        let workers = min(parallelism, max(1, jobs.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var summary = RunSummary()
+            defer { total.withLock { $0.add(summary) } }
+            let connection: PostgresConnection
+            do { connection = try PostgresConnection(databaseURL) } catch {
+                summary.errors.append("database: \(error)")
+                summary.windowsFailed += queue.withLock { q in let n = q.count; q.removeAll(); return n }
+                return
+            }
+            let client = UsageAPIClient(configuration: api, limiter: limiter)
+            while true {
+                if StopSignal.isRequested { summary.interrupted = true; return }
+                if stopAll.load(ordering: .relaxed) { return }
+                guard let job = queue.withLock({ $0.popLast() }) else { return }
+                let result = process(job, refetch: refetch, connection: connection, client: client)
+                summary.add(result)
+                if result.unauthorized != nil { stopAll.store(true, ordering: .relaxed) }
+            }
+        }
+        return total.withLock { $0 }
+    }
+
+    /// Claims and processes one window; a window another process holds is skipped.
+    func process(_ job: Job, refetch: Bool, connection: PostgresConnection, client: UsageAPIClient) -> RunSummary {
+        var summary = RunSummary()
+        let store = WindowStore(connection: connection)
+        let label = "\(job.spec.endpoint.name) \(job.spec.width.rawValue) \(UTCTime.format(job.window.range.start))..\(UTCTime.format(job.window.range.end))"
+        do {
+            guard try store.tryClaim(job.window.id) else {
+                logger.info("\(label): held by another worker, skipped")
+                summary.windowsSkipped += 1
+                return summary
+            }
+            defer { try? store.release(job.window.id) }
+            guard var window = try store.window(id: job.window.id) else { return summary }
+            if window.state == .done && !window.provisional && !refetch && job.window.state != .done {
+                summary.windowsSkipped += 1 // finished by another worker meanwhile
+                return summary
+            }
+            try store.markRunning(window.id)
+            if window.state == .done {
+                try store.restart(window.id) // a refetch of a loaded window starts a new generation
+                window = try store.window(id: window.id)!
+            }
+            try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client, summary: &summary)
+            let rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection)
+            summary.rows += rows
+            summary.windowsDone += 1
+            logger.info("\(label): loaded \(rows) rows from \(window.pagesFetched) pages")
+        } catch {
+            let message: String
+            if let apiError = error as? APIError, case .unauthorized = apiError { summary.unauthorized = apiError.description }
+            message = "\(error)"
+            summary.windowsFailed += 1
+            summary.errors.append("\(label): \(message)")
+            logger.error("\(label): failed: \(message)")
+            if connection.isHealthy { try? store.markFailed(job.window.id, error: message) }
+        }
+        return summary
+    }
+
+    /// A page cursor that comes back again: the API is looping.
+    public struct LoopingCursor: Error, CustomStringConvertible {
+        public var cursor: String
+        public var description: String { "pagination loop: the API returned cursor \(cursor.prefix(40)) twice for one window" }
+    }
+
+    /// Fetches pages from the window's checkpoint until the last one, archiving each with its cursor.
+    func fetchRemainingPages(_ window: inout WindowRecord, spec: StreamSpec, store: WindowStore, connection: PostgresConnection,
+                             client: UsageAPIClient, summary: inout RunSummary) throws {
+        let archive = Archive(connection: connection)
+        var seen = Set<String>()
+        var restarts = 0
+        while !(window.pagesFetched > 0 && window.nextPage == nil) {
+            if StopSignal.isRequested { throw CancellationError() }
+            let fetched: FetchedPage
+            do {
+                fetched = try client.fetch(spec, window: window.range, cursor: window.nextPage)
+            } catch let error as APIError where error.isInvalidCursor && window.nextPage != nil && restarts < 2 {
+                logger.warning("\(spec.endpoint.name): page cursor refused (\(error)); restarting window from its start")
+                try store.restart(window.id)
+                window = try store.window(id: window.id)!
+                seen.removeAll()
+                restarts += 1
+                continue
+            }
+            let page = fetched.page
+            var next = page.hasMore && !page.buckets.isEmpty ? page.nextPage : nil
+            if page.hasMore && page.nextPage == nil { next = nil }
+            if let cursor = next {
+                guard seen.insert(cursor).inserted, cursor != window.nextPage else { throw LoopingCursor(cursor: cursor) }
+            }
+            try archive.storePage(windowID: window.id, generation: window.generation, pageIndex: window.pagesFetched,
+                                  endpoint: spec.endpoint.name, requestQuery: fetched.requestQuery, status: fetched.status,
+                                  body: fetched.body, nextPage: next)
+            window.pagesFetched += 1
+            window.nextPage = next
+            summary.pages += 1
+            summary.bytes += fetched.body.count
+            summary.retries += fetched.retries
+        }
+    }
+
+    /// Transforms the window's archived pages and replaces its slice, marking it done, in one transaction.
+    func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, connection: PostgresConnection) throws -> Int {
+        let pages = try Archive(connection: connection).pages(windowID: window.id, generation: window.generation)
+        let decoder = PageDecoder(endpoint: spec.endpoint)
+        let decoded = try pages.map { archived -> UsagePage in
+            do { return try decoder.decode(archived.body) } catch var error as DecodeError {
+                error.context = "window \(window.id), page \(archived.pageIndex)"
+                throw error
+            }
+        }
+        let provisional = WindowPlanner.isProvisional(window.range, endpoint: spec.endpoint, width: spec.width, now: now)
+        return try connection.transaction {
+            let outcome = try FactLoader(connection: connection).replaceSlice(spec: spec, streamID: streamID, window: window.range, pages: decoded)
+            for warning in Set(outcome.warnings) { logger.warning("\(spec.endpoint.name): \(warning)") }
+            try connection.query("""
+                UPDATE etl.windows SET state = 'done', provisional = $2, rows_loaded = $3, loaded_at = now(),
+                       last_error = NULL, updated_at = now()
+                WHERE window_id = $1
+                """, [.int64(window.id), .bool(provisional), .int(outcome.rows)])
+            return outcome.rows
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Curl
+import Foundation
+import UsageAPI
+
+/// A page as fetched: the request (path and query, never headers), the raw body and its decoding.
+public struct FetchedPage: Sendable {
+    public var requestQuery: String
+    public var status: Int
+    public var body: [UInt8]
+    public var page: UsagePage
+    public var retries: Int
+}
+
+/// Fetches usage and costs pages with retries, backoff and the shared rate cap.
+/// Not `Sendable`: it owns one libcurl handle; each worker has its own client.
+public final class UsageAPIClient {
+    public let configuration: APIConfiguration
+    private let http: HTTPClient
+    private let limiter: RateLimiter
+    private let sleep: @Sendable (Double) -> Void
+
+    public init(configuration: APIConfiguration, limiter: RateLimiter,
+                sleep: @escaping @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
+        self.configuration = configuration
+        self.http = HTTPClient(configuration: configuration.http)
+        self.limiter = limiter
+        self.sleep = sleep
+    }
+
+    /// The path and query string of a page request.
+    public static func requestQuery(_ spec: StreamSpec, window: TimeRange, cursor: String?) -> String {
+        var items: [(String, String)] = [("start_time", String(window.start)), ("end_time", String(window.end))]
+        items += spec.queryItems
+        items.append(("limit", String(spec.endpoint.maxLimit(for: spec.width))))
+        if let cursor { items.append(("page", cursor)) }
+        let query = items.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+        return spec.endpoint.path + "?" + query
+    }
+
+    /// Fetches and decodes one page, retrying transient failures.
+    public func fetch(_ spec: StreamSpec, window: TimeRange, cursor: String?) throws -> FetchedPage {
+        let pathAndQuery = Self.requestQuery(spec, window: window, cursor: cursor)
+        let url = configuration.baseURL + pathAndQuery
+        var headers = [("Authorization", "Bearer " + configuration.adminKey)]
+        if let organization = configuration.organizationHeader { headers.append(("OpenAI-Organization", organization)) }
+        if let project = configuration.projectHeader { headers.append(("OpenAI-Project", project)) }
+        let decoder = PageDecoder(endpoint: spec.endpoint)
+        var lastFailure = ""
+        for attempt in 1...max(1, configuration.maxAttempts) {
+            limiter.acquire()
+            var retryAfter: Double? = nil
+            do {
+                let response = try http.get(url, headers: headers)
+                switch response.status {
+                case 200:
+                    do {
+                        let page = try decoder.decode(response.body)
+                        return FetchedPage(requestQuery: pathAndQuery, status: 200, body: response.body, page: page, retries: attempt - 1)
+                    } catch let error as DecodeError {
+                        lastFailure = error.description // damaged bodies are retried; a persistent one fails the window
+                    }
+                case 401, 403:
+                    throw APIError.unauthorized(status: response.status, message: Self.errorMessage(response.body))
+                case 429, 500...599:
+                    lastFailure = "HTTP \(response.status): \(Self.errorMessage(response.body))"
+                    retryAfter = Self.retryAfter(response)
+                default:
+                    let (message, code, param) = Self.errorFields(response.body)
+                    throw APIError.rejected(status: response.status, message: message, code: code, param: param)
+                }
+            } catch let error as CurlError where error.isTransient {
+                lastFailure = error.description
+            }
+            if attempt < configuration.maxAttempts {
+                let exponential = min(configuration.maxBackoff, configuration.baseBackoff * pow(2, Double(attempt - 1)))
+                let jittered = exponential * (0.5 + Double.random(in: 0..<0.5))
+                sleep(max(retryAfter ?? 0, jittered))
+            }
+        }
+        throw APIError.retriesExhausted(attempts: configuration.maxAttempts, lastFailure: lastFailure)
+    }
+
+    static func retryAfter(_ response: HTTPResponse) -> Double? {
+        if let ms = response.header("retry-after-ms").flatMap(Double.init) { return ms / 1000 }
+        if let seconds = response.header("retry-after").flatMap(Double.init) { return seconds }
+        return nil
+    }
+
+    static func errorFields(_ body: [UInt8]) -> (String, String?, String?) {
+        guard let document = try? JSONParser.parse(body), case .object? = document["error"] else {
+            return (String(decoding: body.prefix(200), as: UTF8.self), nil, nil)
+        }
+        let error = document["error"]!
+        func text(_ key: String) -> String? { if case .string(let s)? = error[key] { return s }; return nil }
+        return (text("message") ?? "(no message)", text("code"), text("param"))
+    }
+
+    static func errorMessage(_ body: [UInt8]) -> String { errorFields(body).0 }
+
+    static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}

@@ -1,0 +1,54 @@
+import UsageAPI
+
+/// Splits a range into request windows aligned to bucket boundaries, each as large as the API's
+/// `limit` cap allows, so the range takes the fewest requests possible.
+public struct WindowPlanner: Sendable {
+    /// The plan for one stream.
+    public struct Plan: Sendable {
+        public var windows: [TimeRange]
+        /// The requested range widened to whole buckets.
+        public var aligned: TimeRange
+        /// Set when the requested range was not on bucket boundaries.
+        public var widenedNotice: String?
+    }
+
+    /// How long after a bucket closes its numbers may still change.
+    public static func grace(for endpoint: Endpoint, width: BucketWidth) -> Int64 {
+        switch width {
+        case .minute: 15 * 60
+        case .hour: 2 * 3600
+        case .day: 86_400
+        }
+    }
+
+    public init() {}
+
+    /// Plans [since, until) for an endpoint at a width. `now` bounds the end to the current bucket.
+    public func plan(endpoint: Endpoint, width: BucketWidth, since: Int64, until: Int64, now: Int64) -> Plan {
+        let step = width.seconds
+        let alignedStart = floorDiv(since, step) * step
+        var alignedEnd = ceilDiv(until, step) * step
+        alignedEnd = min(alignedEnd, ceilDiv(now, step) * step)
+        var notice: String? = nil
+        if alignedStart != since || (alignedEnd != until && until <= now) {
+            notice = "range \(UTCTime.format(since))..\(UTCTime.format(until)) widened to whole \(width.rawValue) buckets: \(UTCTime.format(alignedStart))..\(UTCTime.format(alignedEnd))"
+        }
+        let span = Int64(endpoint.maxLimit(for: width)) * step
+        var windows: [TimeRange] = []
+        var start = alignedStart
+        while start < alignedEnd {
+            let end = min(start + span, alignedEnd)
+            windows.append(TimeRange(start: start, end: end))
+            start = end
+        }
+        return Plan(windows: windows, aligned: TimeRange(start: alignedStart, end: max(alignedStart, alignedEnd)), widenedNotice: notice)
+    }
+
+    /// True when a window still holds buckets that may change (not closed plus the grace period).
+    public static func isProvisional(_ window: TimeRange, endpoint: Endpoint, width: BucketWidth, now: Int64) -> Bool {
+        window.end + grace(for: endpoint, width: width) > now
+    }
+}
+
+func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 { -floorDiv(-a, b) }

@@ -1,0 +1,41 @@
+/// One decoded page of a usage or costs endpoint.
+public struct UsagePage: Sendable {
+    public var buckets: [UsageBucket]
+    public var hasMore: Bool
+    public var nextPage: String?
+    /// Human-readable notes about tolerated irregularities (e.g. duplicate results summed).
+    public var warnings: [String]
+}
+
+/// One time bucket of a page.
+public struct UsageBucket: Sendable {
+    public var startTime: Int64
+    public var endTime: Int64
+    public var results: [UsageResult]
+}
+
+/// One result: dimension values in `EndpointCatalog.factDimensions` order (nil = the API said null)
+/// and metric values as exact text in `Endpoint.metrics` order (nil = omitted or null).
+public struct UsageResult: Sendable, Equatable {
+    public var dimensions: [String?]
+    public var metrics: [String?]
+}
+
+/// A response that does not match its endpoint's schema, located precisely.
+public struct DecodeError: Error, CustomStringConvertible, Sendable {
+    public var endpoint: String
+    /// Filled in by the caller that knows the window and page.
+    public var context: String = ""
+    public var bucket: Int?
+    public var result: Int?
+    public var field: String
+    public var reason: String
+
+    public var description: String {
+        var location = "endpoint \(endpoint)"
+        if !context.isEmpty { location += ", \(context)" }
+        if let bucket { location += ", bucket \(bucket)" }
+        if let result { location += ", result \(result)" }
+        return "malformed response (\(location), field '\(field)'): \(reason)"
+    }
+}

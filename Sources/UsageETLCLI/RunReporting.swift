@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+import Pipeline
+import Postgres
+
+/// Records runs in `etl.runs` and turns a summary into the documented exit code.
+enum RunReporting {
+    static func begin(_ command: String, connection: PostgresConnection) throws -> Int64 {
+        let result = try connection.query("""
+            INSERT INTO etl.runs (command, outcome, pid, host) VALUES ($1, 'running', $2, $3) RETURNING run_id
+            """, [.text(command), .int(Int(ProcessInfo.processInfo.processIdentifier)), .text(ProcessInfo.processInfo.hostName)])
+        return Int64(result.scalar!)!
+    }
+
+    static func finish(_ runID: Int64, summary: RunSummary, connection: PostgresConnection) {
+        let errors = "{" + summary.errors.prefix(50).map {
+            "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }.joined(separator: ",") + "}"
+        _ = try? connection.query("""
+            UPDATE etl.runs SET finished_at = now(), outcome = $2, windows_done = $3, windows_failed = $4, pages = $5,
+                   rows_loaded = $6, bytes_fetched = $7, errors = $8::text[]
+            WHERE run_id = $1
+            """, [.int64(runID), .text(summary.outcome), .int(summary.windowsDone), .int(summary.windowsFailed),
+                  .int(summary.pages), .int(summary.rows), .int(summary.bytes), .text(errors)])
+    }
+
+    /// Prints the summary and exits 0 (all loaded), 1 (some failed or interrupted) or 2 (key refused).
+    static func conclude(_ command: String, summary: RunSummary) throws {
+        Console.out("\(command): \(summary.windowsDone) windows loaded, \(summary.windowsFailed) failed, \(summary.windowsSkipped) skipped; \(summary.pages) pages, \(summary.rows) rows, \(summary.bytes) bytes, \(summary.retries) retries")
+        if let unauthorized = summary.unauthorized { throw CommandFailure.usage(unauthorized) }
+        if summary.interrupted { throw CommandFailure.failed("\(command): interrupted; run it again to resume from the checkpoints") }
+        if summary.windowsFailed > 0 {
+            throw CommandFailure.failed("\(command): \(summary.windowsFailed) windows failed (see `usage-etl status`; `usage-etl rerun --failed` retries them)")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Postgres
+
+/// `usage-etl status`: what is loaded, what failed, and the archive's size.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show windows done/failed/pending, high-water marks, errors and the archive per stream.")
+
+    @Flag(help: "Machine-readable JSON.") var json = false
+
+    func run() throws {
+        let connection = try DatabaseOptions.connectMigrated()
+        let result = try connection.query("""
+            SELECT s.stream_id, s.endpoint, s.bucket_width, array_to_string(s.group_by, ',') AS group_by, s.filters,
+                   count(*) FILTER (WHERE w.state = 'done') AS done,
+                   count(*) FILTER (WHERE w.state = 'failed') AS failed,
+                   count(*) FILTER (WHERE w.state IN ('pending', 'running')) AS pending,
+                   to_char(max(w.window_end) FILTER (WHERE w.state = 'done') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS high_water_mark,
+                   (SELECT last_error FROM etl.windows x WHERE x.stream_id = s.stream_id AND x.state = 'failed' ORDER BY updated_at DESC LIMIT 1) AS last_error,
+                   to_char(max(w.loaded_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_loaded,
+                   (SELECT coalesce(sum(b.raw_bytes), 0) FROM (SELECT DISTINCT p.body_sha256 FROM raw.pages p JOIN etl.windows x USING (window_id)
+                        WHERE x.stream_id = s.stream_id) d JOIN raw.bodies b USING (body_sha256)) AS raw_bytes,
+                   (SELECT coalesce(sum(b.compressed_bytes), 0) FROM (SELECT DISTINCT p.body_sha256 FROM raw.pages p JOIN etl.windows x USING (window_id)
+                        WHERE x.stream_id = s.stream_id) d JOIN raw.bodies b USING (body_sha256)) AS compressed_bytes
+            FROM etl.streams s LEFT JOIN etl.windows w USING (stream_id)
+            GROUP BY s.stream_id ORDER BY s.endpoint, s.bucket_width, s.stream_id
+            """)
+        let lastRun = try connection.query("""
+            SELECT command, outcome, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM etl.runs ORDER BY run_id DESC LIMIT 1
+            """)
+        if json {
+            var streams: [[String: Any]] = []
+            for row in 0..<result.count {
+                let raw = result.int64(row, "raw_bytes") ?? 0, compressed = result.int64(row, "compressed_bytes") ?? 0
+                streams.append([
+                    "stream_id": result.int(row, "stream_id")!, "endpoint": result[row, "endpoint"]!,
+                    "bucket_width": result[row, "bucket_width"]!, "group_by": result[row, "group_by"]!, "filters": result[row, "filters"]!,
+                    "windows_done": result.int(row, "done")!, "windows_failed": result.int(row, "failed")!,
+                    "windows_pending": result.int(row, "pending")!, "high_water_mark": result[row, "high_water_mark"] as Any? ?? NSNull(),
+                    "last_error": result[row, "last_error"] as Any? ?? NSNull(), "last_loaded": result[row, "last_loaded"] as Any? ?? NSNull(),
+                    "archive_raw_bytes": raw, "archive_compressed_bytes": compressed,
+                    "archive_ratio": compressed > 0 ? Double(raw) / Double(compressed) : 0,
+                ])
+            }
+            var document: [String: Any] = ["streams": streams]
+            if lastRun.count == 1 {
+                document["last_run"] = ["command": lastRun.rows[0][0]!, "outcome": lastRun.rows[0][1] ?? "", "started_at": lastRun.rows[0][2]!]
+            }
+            let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+            Console.out(String(decoding: data, as: UTF8.self))
+            return
+        }
+        var lines = [["endpoint", "width", "done", "failed", "pending", "high-water mark", "archive", "last error"]]
+        for row in 0..<result.count {
+            let raw = result.int64(row, "raw_bytes") ?? 0, compressed = result.int64(row, "compressed_bytes") ?? 0
+            let archive = compressed > 0 ? "\(compressed / 1024) KiB (\(String(format: "%.1f", Double(raw) / Double(compressed)))x)" : "-"
+            lines.append([result[row, "endpoint"]!, result[row, "bucket_width"]!, result[row, "done"]!, result[row, "failed"]!,
+                          result[row, "pending"]!, result[row, "high_water_mark"] ?? "-", archive,
+                          String((result[row, "last_error"] ?? "").prefix(60))])
+        }
+        let widths = (0..<lines[0].count).map { c in lines.map { $0[c].count }.max()! }
+        for line in lines {
+            Console.out(line.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+        if lastRun.count == 1 {
+            Console.out("last run: \(lastRun.rows[0][0]!) \(lastRun.rows[0][1] ?? "") at \(lastRun.rows[0][2]!)")
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Postgres
+import UsageAPI
+import Zstd
+
+/// A page read back from the archive.
+public struct ArchivedPage: Sendable {
+    public var pageIndex: Int
+    public var body: [UInt8]
+}
+
+/// A stored page whose bytes no longer match their recorded SHA-256, or do not decompress.
+public struct ArchiveError: Error, CustomStringConvertible {
+    public var windowID: Int64
+    public var pageIndex: Int
+    public var reason: String
+    public var description: String { "archived page \(pageIndex) of window \(windowID) is unusable: \(reason)" }
+}
+
+/// The raw response archive in schema `raw`: bodies compressed once per distinct content.
+public struct Archive {
+    public let connection: PostgresConnection
+    public var level: Int32 = Zstd.defaultLevel
+
+    public init(connection: PostgresConnection) { self.connection = connection }
+
+    /// Archives a page and advances the window's checkpoint, in one transaction.
+    public func storePage(windowID: Int64, generation: Int, pageIndex: Int, endpoint: String, requestQuery: String,
+                          status: Int, body: [UInt8], nextPage: String?) throws {
+        let digest = SHA256.hash(body)
+        try connection.transaction {
+            let known = try connection.query("SELECT 1 FROM raw.bodies WHERE body_sha256 = $1", [.bytea(digest)]).count > 0
+            if !known {
+                let compressed = try Zstd.compress(body, level: level)
+                try connection.query("""
+                    INSERT INTO raw.bodies (body_sha256, raw_bytes, compressed_bytes, body_zstd)
+                    VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+                    """, [.bytea(digest), .int(body.count), .int(compressed.count), .bytea(compressed)])
+            }
+            try connection.query("""
+                INSERT INTO raw.pages (window_id, generation, page_index, endpoint, request_query, http_status, body_sha256, next_page)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                ON CONFLICT (window_id, generation, page_index) DO UPDATE
+                SET request_query = excluded.request_query, http_status = excluded.http_status,
+                    body_sha256 = excluded.body_sha256, next_page = excluded.next_page, fetched_at = now()
+                """, [.int64(windowID), .int(generation), .int(pageIndex), .text(endpoint), .text(requestQuery),
+                      .int(status), .bytea(digest), .optionalText(nextPage)])
+            try connection.query("""
+                UPDATE etl.windows SET next_page = $2, pages_fetched = $3, updated_at = now() WHERE window_id = $1
+                """, [.int64(windowID), .optionalText(nextPage), .int(pageIndex + 1)])
+        }
+    }
+
+    /// The pages of one fetch generation of a window, in order, decompressed and verified.
+    public func pages(windowID: Int64, generation: Int) throws -> [ArchivedPage] {
+        let result = try connection.query("""
+            SELECT p.page_index, b.body_zstd, b.body_sha256 FROM raw.pages p JOIN raw.bodies b USING (body_sha256)
+            WHERE p.window_id = $1 AND p.generation = $2 ORDER BY p.page_index
+            """, [.int64(windowID), .int(generation)])
+        return try (0..<result.count).map { row in
+            let index = result.int(row, "page_index")!
+            guard let compressed = result.bytes(row, "body_zstd"), let digest = result.bytes(row, "body_sha256") else {
+                throw ArchiveError(windowID: windowID, pageIndex: index, reason: "missing body")
+            }
+            let body: [UInt8]
+            do { body = try Zstd.decompress(compressed) } catch {
+                throw ArchiveError(windowID: windowID, pageIndex: index, reason: "\(error)")
+            }
+            guard SHA256.hash(body) == digest else {
+                throw ArchiveError(windowID: windowID, pageIndex: index, reason: "SHA-256 does not match the stored digest")
+            }
+            return ArchivedPage(pageIndex: index, body: body)
+        }
+    }
+}

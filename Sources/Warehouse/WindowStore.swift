@@ -1,0 +1,104 @@
+import Postgres
+import UsageAPI
+
+/// Streams, windows and checkpoints in schema `etl`.
+public struct WindowStore {
+    public let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) { self.connection = connection }
+
+    /// The stream id of a spec, created on first use.
+    public func streamID(for spec: StreamSpec) throws -> Int {
+        let params: [PostgresValue] = [.text(spec.organization), .text(spec.endpoint.name), .text(spec.width.rawValue),
+                                       .text("{" + spec.groupBy.map(\.rawValue).joined(separator: ",") + "}"),
+                                       .text(spec.canonicalFilters)]
+        try connection.query("""
+            INSERT INTO etl.streams (organization, endpoint, bucket_width, group_by, filters)
+            VALUES ($1, $2, $3, $4::text[], $5) ON CONFLICT DO NOTHING
+            """, params)
+        let result = try connection.query("""
+            SELECT stream_id FROM etl.streams
+            WHERE organization = $1 AND endpoint = $2 AND bucket_width = $3 AND group_by = $4::text[] AND filters = $5
+            """, params)
+        return Int(result.scalar!)!
+    }
+
+    /// Records planned windows that are not yet known (existing windows keep their state).
+    public func plan(streamID: Int, windows: [TimeRange]) throws {
+        guard !windows.isEmpty else { return }
+        try connection.query("""
+            INSERT INTO etl.windows (stream_id, window_start, window_end)
+            SELECT $1, to_timestamp(s), to_timestamp(e) FROM unnest($2::bigint[], $3::bigint[]) AS w(s, e)
+            ON CONFLICT (stream_id, window_start, window_end) DO NOTHING
+            """, [.int(streamID), .text("{" + windows.map { String($0.start) }.joined(separator: ",") + "}"),
+                  .text("{" + windows.map { String($0.end) }.joined(separator: ",") + "}")])
+    }
+
+    static let columns = """
+        window_id, stream_id, extract(epoch FROM window_start)::bigint AS s, extract(epoch FROM window_end)::bigint AS e,
+        state, attempts, generation, next_page, pages_fetched, provisional, last_error
+        """
+
+    static func record(_ result: QueryResult, _ row: Int) -> WindowRecord {
+        WindowRecord(id: result.int64(row, "window_id")!, streamID: result.int(row, "stream_id")!,
+                     range: TimeRange(start: result.int64(row, "s")!, end: result.int64(row, "e")!),
+                     state: WindowRecord.State(rawValue: result[row, "state"]!)!, attempts: result.int(row, "attempts")!,
+                     generation: result.int(row, "generation")!, nextPage: result[row, "next_page"],
+                     pagesFetched: result.int(row, "pages_fetched")!, provisional: result.bool(row, "provisional")!,
+                     lastError: result[row, "last_error"])
+    }
+
+    /// Windows of a stream within [from, to) that need work: not done, provisional, or all with `refetch`.
+    public func windowsNeedingWork(streamID: Int, from: Int64, to: Int64, refetch: Bool) throws -> [WindowRecord] {
+        let result = try connection.query("""
+            SELECT \(Self.columns) FROM etl.windows
+            WHERE stream_id = $1 AND window_start >= to_timestamp($2) AND window_end <= to_timestamp($3)
+              AND ($4 OR state <> 'done' OR provisional)
+            ORDER BY window_start
+            """, [.int(streamID), .int64(from), .int64(to), .bool(refetch)])
+        return (0..<result.count).map { Self.record(result, $0) }
+    }
+
+    /// Failed windows, optionally of one endpoint.
+    public func failedWindows(endpoint: String?) throws -> [(WindowRecord, streamID: Int)] {
+        let result = try connection.query("""
+            SELECT \(Self.columns) FROM etl.windows w
+            WHERE state = 'failed' AND ($1::text IS NULL OR stream_id IN (SELECT stream_id FROM etl.streams WHERE endpoint = $1))
+            ORDER BY stream_id, window_start
+            """, [.optionalText(endpoint)])
+        return (0..<result.count).map { (Self.record(result, $0), result.int($0, "stream_id")!) }
+    }
+
+    public func window(id: Int64) throws -> WindowRecord? {
+        let result = try connection.query("SELECT \(Self.columns) FROM etl.windows WHERE window_id = $1", [.int64(id)])
+        return result.count == 1 ? Self.record(result, 0) : nil
+    }
+
+    /// Claims a window for this connection's session. The claim ends when the connection ends,
+    /// so a killed worker never blocks its windows.
+    public func tryClaim(_ windowID: Int64) throws -> Bool {
+        try connection.query("SELECT pg_try_advisory_lock(7402, $1::int)", [.int64(windowID)]).scalar == "t"
+    }
+
+    public func release(_ windowID: Int64) throws {
+        try connection.query("SELECT pg_advisory_unlock(7402, $1::int)", [.int64(windowID)])
+    }
+
+    public func markRunning(_ windowID: Int64) throws {
+        try connection.query("UPDATE etl.windows SET state = 'running', attempts = attempts + 1, updated_at = now() WHERE window_id = $1",
+                             [.int64(windowID)])
+    }
+
+    public func markFailed(_ windowID: Int64, error: String) throws {
+        try connection.query("UPDATE etl.windows SET state = 'failed', last_error = $2, updated_at = now() WHERE window_id = $1",
+                             [.int64(windowID), .text(error)])
+    }
+
+    /// Starts the window over from its first page in a new generation.
+    public func restart(_ windowID: Int64) throws {
+        try connection.query("""
+            UPDATE etl.windows SET generation = generation + 1, next_page = NULL, pages_fetched = 0, updated_at = now()
+            WHERE window_id = $1
+            """, [.int64(windowID)])
+    }
+}
