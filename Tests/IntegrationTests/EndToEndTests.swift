@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import Pipeline
+import Postgres
+import Simulator
+import Testing
+import UsageAPI
+import Warehouse
+
+/// Extract and load against the simulator over loopback and a real PostgreSQL.
+@Suite("Extract and load end to end", .serialized)
+struct EndToEndTests {
+    static let now: Int64 = 1_767_225_600 + 12 * 3600 // 2026-01-01T12:00:00Z
+    static let range = TimeRange(start: 1_767_225_600 - 10 * 86_400, end: 1_767_225_600)
+
+    let simulator: APISimulator
+    let databaseURL: String
+    let connection: PostgresConnection
+
+    init() throws {
+        var configuration = SimulatorConfiguration()
+        configuration.now = Self.now
+        simulator = APISimulator(configuration: configuration)
+        try simulator.start()
+        databaseURL = try TestDatabase.fresh("test_end_to_end")
+        connection = try PostgresConnection(databaseURL)
+        try Migrator().migrate(connection)
+    }
+
+    func runner(key: String = "sk-admin-simulator-key") -> Runner {
+        var api = APIConfiguration(baseURL: simulator.baseURL!, adminKey: key)
+        api.requestsPerMinute = 60_000
+        api.baseBackoff = 0.01
+        api.maxAttempts = 8
+        return Runner(databaseURL: databaseURL, api: api, parallelism: 2, logger: Logger(label: "test"), clock: { Self.now })
+    }
+
+    func backfill(_ specs: [StreamSpec], refetch: Bool = false, key: String = "sk-admin-simulator-key") throws -> RunSummary {
+        let runner = runner(key: key)
+        return runner.run(try runner.plan(specs, range: Self.range, refetch: refetch, connection: connection), refetch: refetch)
+    }
+
+    static let completions = StreamSpec.finest(EndpointCatalog.completions, width: .day, organization: "org-test")
+    static let costs = StreamSpec(organization: "org-test", endpoint: EndpointCatalog.costs, width: .day, groupBy: [.projectID, .lineItem])
+
+    func truthTotal(_ endpoint: Endpoint, metric: String) -> Int64 {
+        simulator.groundTruth.buckets(UsageQuery(endpoint: endpoint, startTime: Self.range.start, endTime: Self.range.end), now: Self.now)
+            .flatMap(\.results).reduce(0) { if case .count(let v) = $1.values[metric] { $0 + v } else { $0 } }
+    }
+
+    func truthCostTotal() -> String {
+        var exact = Decimal(0)
+        for bucket in simulator.groundTruth.buckets(UsageQuery(endpoint: EndpointCatalog.costs, startTime: Self.range.start,
+                                                               endTime: Self.range.end, groupBy: [.projectID, .lineItem]), now: Self.now) {
+            for result in bucket.results { if case .decimal(let text) = result.values["amount"] { exact += Decimal(string: text)! } }
+        }
+        return exact.description
+    }
+
+    func warehouseRows(_ table: String) throws -> Int { Int(try connection.query("SELECT count(*) FROM warehouse.\(table)").scalar!)! }
+
+    @Test func backfillMatchesGroundTruthExactly() throws {
+        let summary = try backfill([Self.completions, Self.costs])
+        #expect(summary.windowsFailed == 0)
+        #expect(summary.windowsDone == 2)
+        let tokens = try connection.query("SELECT sum(input_tokens)::text, sum(num_model_requests)::text FROM warehouse.fact_completions")
+        #expect(tokens.rows[0][0] == String(truthTotal(EndpointCatalog.completions, metric: "input_tokens")))
+        #expect(tokens.rows[0][1] == String(truthTotal(EndpointCatalog.completions, metric: "num_model_requests")))
+        let amount = try connection.query("SELECT sum(amount)::text FROM warehouse.fact_costs").scalar!
+        #expect(Decimal(string: amount) == Decimal(string: truthCostTotal()))
+        // Finest grouping: every row has real keys or the explicit none member, never NULL.
+        #expect(try connection.query("SELECT count(*) FROM warehouse.fact_completions WHERE user_key = -1").scalar != "0")
+        // Requests equal the minimum the caps allow: 10 days at 1d fit one window each.
+        #expect(simulator.requestCount(endpoint: "completions") == 1)
+        #expect(simulator.requestCount(endpoint: "costs") == 1)
+    }
+
+    @Test func loadingTwiceWritesNothing() throws {
+        _ = try backfill([Self.completions])
+        let before = try connection.query("""
+            SELECT sum(n_tup_upd)::text, sum(n_tup_del)::text, sum(n_tup_ins)::text FROM pg_stat_user_tables
+            WHERE schemaname = 'warehouse' AND relname LIKE 'fact_completions%'
+            """).rows[0]
+        let rows = try warehouseRows("fact_completions")
+        let summary = try backfill([Self.completions], refetch: true)
+        #expect(summary.windowsDone == 1)
+        // Statistics are reported asynchronously; force them before reading.
+        try connection.query("SELECT pg_stat_force_next_flush()")
+        let after = try connection.query("""
+            SELECT sum(n_tup_upd)::text, sum(n_tup_del)::text, sum(n_tup_ins)::text FROM pg_stat_user_tables
+            WHERE schemaname = 'warehouse' AND relname LIKE 'fact_completions%'
+            """).rows[0]
+        #expect(before == after)
+        #expect(try warehouseRows("fact_completions") == rows)
+    }
+
+    @Test func restatementIsReflectedExactly() throws {
+        simulator.configure { $0.restateFromHour = (Self.range.end - 3 * 86_400) / 3600 }
+        _ = try backfill([Self.completions])
+        simulator.restate()
+        let summary = try backfill([Self.completions], refetch: true)
+        #expect(summary.windowsFailed == 0)
+        let loaded = try connection.query("SELECT sum(input_tokens)::text FROM warehouse.fact_completions").scalar
+        #expect(loaded == String(truthTotal(EndpointCatalog.completions, metric: "input_tokens")))
+        let groups = simulator.groundTruth.buckets(UsageQuery(endpoint: EndpointCatalog.completions, startTime: Self.range.start,
+                                                              endTime: Self.range.end, groupBy: Set(EndpointCatalog.completions.groupBy)),
+                                                   now: Self.now).reduce(0) { $0 + $1.results.count }
+        #expect(try warehouseRows("fact_completions") == groups)
+    }
+
+    @Test func transientFaultsAreRetriedToExactData() throws {
+        simulator.configure {
+            $0.faults.rate = 0.5
+            $0.faults.kinds = [.rateLimited, .serverError, .badGateway, .unavailable, .reset, .truncated, .malformed]
+        }
+        let specs = [EndpointCatalog.embeddings, EndpointCatalog.images, EndpointCatalog.moderations].map {
+            StreamSpec.finest($0, width: .day, organization: "org-test")
+        }
+        let summary = try backfill(specs)
+        #expect(summary.windowsFailed == 0)
+        #expect(summary.retries > 0)
+        let loaded = try connection.query("SELECT sum(images)::text FROM warehouse.fact_images").scalar
+        #expect(loaded == String(truthTotal(EndpointCatalog.images, metric: "images")))
+    }
+
+    @Test func nonAdminKeyStopsTheRun() throws {
+        let summary = try backfill([Self.completions, Self.costs], key: "sk-proj-not-admin")
+        #expect(summary.unauthorized?.contains("not an admin key") == true)
+        #expect(summary.windowsDone == 0)
+        let stored = try connection.query("SELECT count(*) FROM etl.windows WHERE last_error LIKE '%sk-proj%'").scalar
+        #expect(stored == "0")
+    }
+
+    @Test func replaySourceIsTheArchive() throws {
+        _ = try backfill([Self.completions])
+        let pages = try connection.query("SELECT count(*), sum(b.raw_bytes) > sum(b.compressed_bytes) FROM raw.pages JOIN raw.bodies b USING (body_sha256)")
+        #expect(pages.rows[0][0] == "1")
+        #expect(pages.rows[0][1] == "t")
+        let query = try connection.query("SELECT request_query FROM raw.pages").scalar!
+        #expect(query.hasPrefix("/organization/usage/completions?start_time="))
+        #expect(!query.contains("sk-admin"))
+    }
+}
