@@ -141,3 +141,42 @@ struct EndToEndTests {
         #expect(!query.contains("sk-admin"))
     }
 }
+
+extension EndToEndTests {
+    @Test func contractViewsShowNaturalIdsAndExactAmounts() throws {
+        _ = try backfill([Self.completions, Self.costs])
+        // A second, coarser pipeline on the same endpoint must not double count in the view.
+        _ = try backfill([StreamSpec(organization: "org-test", endpoint: EndpointCatalog.completions, width: .day, groupBy: [.model])])
+        let total = try connection.query("SELECT sum(input_tokens)::text FROM analytics.completions_usage WHERE bucket_width = '1d'").scalar
+        #expect(total == String(truthTotal(EndpointCatalog.completions, metric: "input_tokens")))
+        let projects = try connection.query("SELECT count(DISTINCT project_id) FROM analytics.completions_usage WHERE project_id LIKE 'proj_%'").scalar
+        #expect(projects == String(simulator.organization.projects.count))
+        let amount = try connection.query("SELECT sum(amount)::text FROM analytics.costs").scalar!
+        #expect(Decimal(string: amount) == Decimal(string: truthCostTotal()))
+        let columns = try connection.query("""
+            SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns
+            WHERE table_schema = 'analytics' AND table_name = 'costs'
+            """).scalar
+        #expect(columns == "organization_id,bucket_start,bucket_end,bucket_width,project_id,line_item,api_key_id,amount,currency,quantity,quantity_unit")
+    }
+
+    @Test func modelNamesThatLookLikeSQLLoadAsData() throws {
+        let hostile = "x'); DROP TABLE warehouse.fact_costs; --"
+        let page = """
+            {"object":"page","data":[{"object":"bucket","start_time":\(Self.range.start),"end_time":\(Self.range.start + 86_400),
+            "results":[{"object":"organization.usage.embeddings.result","input_tokens":5,"num_model_requests":1,
+            "project_id":"proj_a","user_id":null,"api_key_id":null,"model":"\(hostile.replacingOccurrences(of: "'", with: "'"))"}]}],
+            "has_more":false,"next_page":null}
+            """
+        let decoded = try PageDecoder(endpoint: EndpointCatalog.embeddings).decode(Array(page.utf8))
+        let spec = StreamSpec.finest(EndpointCatalog.embeddings, width: .day, organization: "org-test")
+        let streamID = try WindowStore(connection: connection).streamID(for: spec)
+        try connection.transaction {
+            _ = try FactLoader(connection: connection).replaceSlice(spec: spec, streamID: streamID,
+                                                                     window: TimeRange(start: Self.range.start, end: Self.range.start + 86_400),
+                                                                     pages: [decoded])
+        }
+        #expect(try connection.query("SELECT model FROM analytics.embeddings_usage").scalar == hostile)
+        #expect(try connection.query("SELECT to_regclass('warehouse.fact_costs') IS NOT NULL").scalar == "t")
+    }
+}
