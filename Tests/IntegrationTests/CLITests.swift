@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// The `usage-etl` binary run as operators run it: arguments, environment, exit codes.
+@Suite("usage-etl command line")
+struct CLITests {
+    static var binary: URL {
+        // Tests run from .build/<triple>/debug; the executable sits beside the test bundle.
+        var url = Bundle.main.bundleURL
+        while url.pathComponents.count > 1 && !FileManager.default.fileExists(atPath: url.appendingPathComponent("usage-etl").path) {
+            url.deleteLastPathComponent()
+        }
+        return url.appendingPathComponent("usage-etl")
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var env = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"]
+        env.merge(environment) { $1 }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    @Test func helpListsTheCommands() throws {
+        let (status, output) = try run(["--help"])
+        #expect(status == 0)
+        for command in ["migrate", "backfill", "sync", "rerun", "status"] { #expect(output.contains(command)) }
+    }
+
+    @Test(arguments: [
+        (["backfill", "--since", "2026-02-01", "--until", "2026-01-01"], "must be after"),
+        (["backfill", "--since", "yesterday", "--until", "2026-01-01"], "invalid --since"),
+        (["backfill", "--since", "2026-01-01", "--until", "2026-02-01", "--endpoint", "nope"], "unknown endpoint 'nope'"),
+        (["backfill", "--since", "2026-01-01", "--until", "2026-02-01", "--endpoint", "costs", "--bucket-width", "1h"], "does not support bucket width 1h"),
+        (["backfill", "--since", "2026-01-01", "--until", "2026-02-01", "--bucket-width", "2d"], "invalid --bucket-width"),
+        (["rerun"], "pass --failed"),
+        (["backfill", "--since", "2026-01-01", "--until", "2026-02-01", "--admin-key", "sk-admin-x"], "Unknown option"),
+    ])
+    func invalidInputExitsTwoWithAMessage(arguments: [String], message: String) throws {
+        let (status, output) = try run(arguments, environment: ["OPENAI_ADMIN_KEY": "sk-admin-x"])
+        #expect(status == 2, "\(arguments)")
+        #expect(output.contains(message), "\(output)")
+    }
+
+    @Test func missingKeyIsAConfigurationError() throws {
+        let (status, output) = try run(["backfill", "--since", "2026-01-01", "--until", "2026-01-02"])
+        #expect(status == 2)
+        #expect(output.contains("OPENAI_ADMIN_KEY"))
+    }
+
+    @Test func migrateCreatesTheSchemasAndIsIdempotent() throws {
+        let url = try TestDatabase.fresh("test_cli_migrate")
+        let first = try run(["migrate"], environment: ["DATABASE_URL": url])
+        #expect(first.0 == 0)
+        #expect(first.1.contains("applied 001_schemas.sql"))
+        let second = try run(["migrate"], environment: ["DATABASE_URL": url])
+        #expect(second.0 == 0)
+        #expect(second.1.contains("up to date"))
+    }
+}
