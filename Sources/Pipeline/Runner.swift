@@ -112,9 +112,8 @@ public final class Runner: Sendable {
             summary.windowsDone += 1
             logger.info("\(label): loaded \(rows) rows from \(window.pagesFetched) pages")
         } catch {
-            let message: String
             if let apiError = error as? APIError, case .unauthorized = apiError { summary.unauthorized = apiError.description }
-            message = "\(error)"
+            let message = "\(error)"
             summary.windowsFailed += 1
             summary.errors.append("\(label): \(message)")
             logger.error("\(label): failed: \(message)")
@@ -149,8 +148,7 @@ public final class Runner: Sendable {
                 continue
             }
             let page = fetched.page
-            var next = page.hasMore && !page.buckets.isEmpty ? page.nextPage : nil
-            if page.hasMore && page.nextPage == nil { next = nil }
+            let next = page.hasMore && !page.buckets.isEmpty ? page.nextPage : nil
             if let cursor = next {
                 guard seen.insert(cursor).inserted, cursor != window.nextPage else { throw LoopingCursor(cursor: cursor) }
             }

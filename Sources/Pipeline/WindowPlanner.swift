@@ -49,6 +49,3 @@ public struct WindowPlanner: Sendable {
         window.end + grace(for: endpoint, width: width) > now
     }
 }
-
-func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
-func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 { -floorDiv(-a, b) }

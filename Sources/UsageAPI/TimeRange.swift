@@ -11,3 +11,9 @@ public struct TimeRange: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(start)..\(end)" }
 }
 
+
+/// Integer division rounding toward negative infinity (bucket boundaries before 1970 included).
+public func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+/// Integer division rounding toward positive infinity.
+public func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 { -floorDiv(-a, b) }

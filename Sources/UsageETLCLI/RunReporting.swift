@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Pipeline
 import Postgres
+import Warehouse
 
 /// Records runs in `etl.runs` and turns a summary into the documented exit code.
 enum RunReporting {
@@ -13,15 +14,12 @@ enum RunReporting {
     }
 
     static func finish(_ runID: Int64, summary: RunSummary, connection: PostgresConnection) {
-        let errors = "{" + summary.errors.prefix(50).map {
-            "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }.joined(separator: ",") + "}"
         _ = try? connection.query("""
             UPDATE etl.runs SET finished_at = now(), outcome = $2, windows_done = $3, windows_failed = $4, pages = $5,
                    rows_loaded = $6, bytes_fetched = $7, errors = $8::text[]
             WHERE run_id = $1
             """, [.int64(runID), .text(summary.outcome), .int(summary.windowsDone), .int(summary.windowsFailed),
-                  .int(summary.pages), .int(summary.rows), .int(summary.bytes), .text(errors)])
+                  .int(summary.pages), .int(summary.rows), .int(summary.bytes), PostgresArray.text(Array(summary.errors.prefix(50)))])
     }
 
     /// Prints the summary and exits 0 (all loaded), 1 (some failed or interrupted) or 2 (key refused).

@@ -18,11 +18,14 @@ struct Status: ParsableCommand {
                    to_char(max(w.window_end) FILTER (WHERE w.state = 'done') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS high_water_mark,
                    (SELECT last_error FROM etl.windows x WHERE x.stream_id = s.stream_id AND x.state = 'failed' ORDER BY updated_at DESC LIMIT 1) AS last_error,
                    to_char(max(w.loaded_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_loaded,
-                   (SELECT coalesce(sum(b.raw_bytes), 0) FROM (SELECT DISTINCT p.body_sha256 FROM raw.pages p JOIN etl.windows x USING (window_id)
-                        WHERE x.stream_id = s.stream_id) d JOIN raw.bodies b USING (body_sha256)) AS raw_bytes,
-                   (SELECT coalesce(sum(b.compressed_bytes), 0) FROM (SELECT DISTINCT p.body_sha256 FROM raw.pages p JOIN etl.windows x USING (window_id)
-                        WHERE x.stream_id = s.stream_id) d JOIN raw.bodies b USING (body_sha256)) AS compressed_bytes
-            FROM etl.streams s LEFT JOIN etl.windows w USING (stream_id)
+                   min(a.raw_bytes) AS raw_bytes, min(a.compressed_bytes) AS compressed_bytes
+            FROM etl.streams s
+            LEFT JOIN etl.windows w USING (stream_id)
+            CROSS JOIN LATERAL (
+                SELECT coalesce(sum(b.raw_bytes), 0) AS raw_bytes, coalesce(sum(b.compressed_bytes), 0) AS compressed_bytes
+                FROM (SELECT DISTINCT p.body_sha256 FROM raw.pages p JOIN etl.windows x USING (window_id)
+                      WHERE x.stream_id = s.stream_id) d
+                JOIN raw.bodies b USING (body_sha256)) a
             GROUP BY s.stream_id ORDER BY s.endpoint, s.bucket_width, s.stream_id
             """)
         let lastRun = try connection.query("""

@@ -35,7 +35,7 @@ public struct UsageETL: ParsableCommand {
             let message = fullMessage(for: error)
             Console.error(message.isEmpty ? String(describing: error) : message)
             // ArgumentParser's usage errors (EX_USAGE) and our configuration errors both exit 2.
-            Foundation.exit(code.rawValue == 64 || code.rawValue == 2 ? 2 : (error is ValidationError ? 2 : 1))
+            Foundation.exit(code.rawValue == 64 ? 2 : 1)
         }
     }
 }

@@ -30,12 +30,15 @@ public struct FactLoader {
 
         // Dimension keys for every natural id in the window.
         let organizationKey = try resolve(table: "organization", ids: [spec.organization])[spec.organization]!
-        var keys: [[String: Int]] = []
-        for (d, dimension) in dimensions.enumerated() {
-            var ids = Set<String>()
-            for page in pages { for bucket in page.buckets { for result in bucket.results { if let id = result.dimensions[d] { ids.insert(id) } } } }
-            keys.append(try resolve(table: dimension.table, ids: ids))
+        var ids = [Set<String>](repeating: [], count: dimensions.count)
+        for page in pages {
+            for bucket in page.buckets {
+                for result in bucket.results {
+                    for (d, id) in result.dimensions.enumerated() { if let id { ids[d].insert(id) } }
+                }
+            }
         }
+        let keys = try zip(dimensions, ids).map { try resolve(table: $0.table, ids: $1) }
         try connection.query("SELECT warehouse.ensure_month_partitions($1, to_timestamp($2), to_timestamp($3))",
                              [.text(endpoint.factTable), .int64(window.start), .int64(window.end)])
         let keyColumns = dimensions.map(\.keyColumn)
