@@ -35,17 +35,22 @@ pg-start: deps
 pg-stop:
 	@$(PG) stop
 
-## test: build, start a private PostgreSQL, run every test suite against it, stop it.
+## test: build, start a private PostgreSQL, run every test suite against it, stop it; then check
+## every fixture and every answer the simulator gave during the tests against the official schema.
+SIM_ANSWERS := .build/simulator-answers
 test: deps
 	$(SWIFT) build --build-tests
 	@$(PG) start
-	@status=0; \
-	USAGE_ETL_TEST_DATABASE_URL="$(TEST_DB_URL)" $(SWIFT) test --skip-build || status=$$?; \
-	$(PG) stop; exit $$status
+	@rm -rf $(SIM_ANSWERS); status=0; \
+	USAGE_ETL_TEST_DATABASE_URL="$(TEST_DB_URL)" USAGE_API_SIM_RECORD_DIR="$(CURDIR)/$(SIM_ANSWERS)" \
+		$(SWIFT) test --skip-build || status=$$?; \
+	$(PG) stop; \
+	python3 scripts/validate_fixtures.py Fixtures/pages $(SIM_ANSWERS) || status=1; \
+	exit $$status
 
 ## fixtures-check: every fixture validates against its endpoint's schema in the official excerpt.
 fixtures-check:
-	python3 scripts/validate_fixtures.py
+	python3 scripts/validate_fixtures.py Fixtures/pages
 
 demo: deps
 	@scripts/demo.sh

@@ -113,6 +113,7 @@ public final class APISimulator: Sendable {
         reply.delayMilliseconds += config.faults.latencyMilliseconds
         let faultName: String? = reply.fault.map { "\($0)" } ?? (reply.status == 200 ? nil : String(reply.status))
         state.withLock { $0.log.append(RecordedRequest(endpoint: endpoint.name, query: request.query, status: reply.status, fault: faultName)) }
+        AnswerRecorder.fromEnvironment?.record(endpoint: endpoint.name, reply: reply)
         return reply
     }
 
@@ -214,6 +215,7 @@ public final class APISimulator: Sendable {
             reply.headers.append(("x-ratelimit-limit-requests", String(rpm)))
         }
         reply.fault = wireFault
+        reply.deviatesFromSchema = bodyFault != nil || faults.oldSpellings || faults.amountAsString
         return reply
     }
 

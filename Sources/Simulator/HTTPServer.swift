@@ -35,6 +35,8 @@ public struct HTTPReply: Sendable {
     public var body: [UInt8]
     public var delayMilliseconds: Int = 0
     public var fault: WireFault?
+    /// The body breaks the published schema on purpose (an injected fault or a live quirk).
+    public var deviatesFromSchema = false
 
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8]) {
         self.status = status

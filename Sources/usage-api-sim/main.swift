@@ -21,6 +21,9 @@ struct UsageAPISim: ParsableCommand {
     @Option(help: "Page cursors expire after this many seconds.") var cursorTtl: Int?
     @Option(help: "Live quirks, comma-separated: costs-empty-page,old-spellings,amount-as-string,duplicate-results.")
     var quirks: String?
+    @Option(help: ArgumentHelp("Answer every <name>.query in this directory into <name>.json, then exit (no server).",
+                               valueName: "directory"))
+    var writeFixtures: String?
 
     func validate() throws {
         guard SyntheticOrganization.Preset(rawValue: preset) != nil else { throw ValidationError("--preset must be small or large") }
@@ -33,6 +36,14 @@ struct UsageAPISim: ParsableCommand {
     }
 
     func run() throws {
+        if let writeFixtures {
+            let directory = URL(fileURLWithPath: writeFixtures)
+            for fixture in try FixtureSet(directory: directory).fixtures {
+                try Data(fixture.reply.body).write(to: directory.appendingPathComponent(fixture.name + ".json"))
+                print("\(fixture.name).json: HTTP \(fixture.reply.status), \(fixture.reply.body.count) bytes")
+            }
+            return
+        }
         var configuration = SimulatorConfiguration()
         configuration.seed = seed
         configuration.preset = SyntheticOrganization.Preset(rawValue: preset)!

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Validate API pages against the official OpenAPI description (Fixtures/openapi/usage-and-costs.json).
+
+Usage: validate_fixtures.py DIR [DIR ...]
+
+Each DIR holds JSON bodies: fixtures (`<name>.json` beside `<name>.query`, whose request line names
+the endpoint) or answers recorded by the simulator during the tests (`<endpoint>.<status>.<hash>.json`).
+Pages are checked against `UsageResponse`, error bodies against `ErrorResponse`, and every result's
+`object` must be the one of its endpoint. Exits 1 naming each file that fails.
+"""
+import decimal
+import json
+import pathlib
+import sys
+
+import jsonschema
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DESCRIPTION = ROOT / "Fixtures" / "openapi" / "usage-and-costs.json"
+
+RESULT_OBJECTS = {
+    "completions": "organization.usage.completions.result",
+    "embeddings": "organization.usage.embeddings.result",
+    "moderations": "organization.usage.moderations.result",
+    "images": "organization.usage.images.result",
+    "audio_speeches": "organization.usage.audio_speeches.result",
+    "audio_transcriptions": "organization.usage.audio_transcriptions.result",
+    "vector_stores": "organization.usage.vector_stores.result",
+    "code_interpreter_sessions": "organization.usage.code_interpreter_sessions.result",
+    "file_search_calls": "organization.usage.file_searches.result",
+    "web_search_calls": "organization.usage.web_searches.result",
+    "costs": "organization.costs.result",
+}
+
+
+def validator(components, name):
+    schema = {"$ref": f"#/components/schemas/{name}", "components": components}
+    return jsonschema.Draft202012Validator(schema)
+
+
+def endpoint_of(path):
+    query = path.with_suffix(".query")
+    if query.exists():
+        for line in query.read_text().splitlines():
+            if line.startswith("GET "):
+                target = line[4:].split("?", 1)[0]
+                return target.rstrip("/").rsplit("/", 1)[-1]
+        return None
+    return path.name.split(".", 1)[0]
+
+
+def main(directories):
+    components = json.loads(DESCRIPTION.read_text())["components"]
+    page_schema = validator(components, "UsageResponse")
+    error_schema = validator(components, "ErrorResponse")
+    failures, checked = [], 0
+    for directory in map(pathlib.Path, directories):
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.glob("*.json")):
+            checked += 1
+            endpoint = endpoint_of(path)
+            if endpoint not in RESULT_OBJECTS:
+                failures.append(f"{path}: cannot tell its endpoint ('{endpoint}')")
+                continue
+            try:
+                document = json.loads(path.read_bytes(), parse_float=decimal.Decimal)
+            except ValueError as error:
+                failures.append(f"{path}: not JSON: {error}")
+                continue
+            is_error = isinstance(document, dict) and "error" in document
+            schema = error_schema if is_error else page_schema
+            errors = sorted(schema.iter_errors(document), key=lambda e: list(e.absolute_path))
+            for error in errors[:3]:
+                where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+                failures.append(f"{path}: {where}: {error.message[:300]}")
+            if errors or is_error:
+                continue
+            expected = RESULT_OBJECTS[endpoint]
+            for b, bucket in enumerate(document["data"]):
+                for r, result in enumerate(bucket["results"]):
+                    if result.get("object") != expected:
+                        failures.append(f"{path}: data/{b}/results/{r}/object: "
+                                        f"'{result.get('object')}' is not {expected}")
+                        break
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    print(f"validate_fixtures: {checked} bodies checked against the official schema, {len(failures)} problems")
+    return 1 if failures or checked == 0 else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1:]))
