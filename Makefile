@@ -35,16 +35,17 @@ pg-start: deps
 pg-stop:
 	@$(PG) stop
 
-## test: build, start a private PostgreSQL, run every test suite against it, stop it; then check
+## test: build, start a private PostgreSQL (unless one runs already: then it is left running), run every
+## test suite against it, stop it; then check
 ## every fixture and every answer the simulator gave during the tests against the official schema.
 SIM_ANSWERS := .build/simulator-answers
 test: deps
 	$(SWIFT) build --build-tests
-	@$(PG) start
-	@rm -rf $(SIM_ANSWERS); status=0; \
+	@keep=no; $(PG) running && keep=yes; $(PG) start; \
+	rm -rf $(SIM_ANSWERS); status=0; \
 	USAGE_ETL_TEST_DATABASE_URL="$(TEST_DB_URL)" USAGE_API_SIM_RECORD_DIR="$(CURDIR)/$(SIM_ANSWERS)" \
 		$(SWIFT) test --skip-build || status=$$?; \
-	$(PG) stop; \
+	[ $$keep = yes ] || $(PG) stop; \
 	python3 scripts/validate_fixtures.py Fixtures/pages $(SIM_ANSWERS) || status=1; \
 	exit $$status
 

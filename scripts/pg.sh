@@ -4,6 +4,7 @@
 #   scripts/pg.sh stop    stop and delete the cluster
 #   scripts/pg.sh url     print the libpq connection URI
 #   scripts/pg.sh restart restart the server (fault drills)
+#   scripts/pg.sh running exit 0 when the cluster is up
 # The cluster lives in a temporary directory named after this checkout and listens on a unix
 # socket only. postgres refuses to run as root, so as root it runs as the 'postgres' user.
 set -euo pipefail
@@ -49,10 +50,13 @@ stop() {
 
 restart() { as_owner "$PG_BIN/pg_ctl" -D "$data" -m fast -w restart -l "$dir/server.log" >/dev/null; }
 
+running() { [ -f "$data/PG_VERSION" ] && as_owner "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
     restart) restart ;;
     url) url ;;
-    *) echo "usage: $0 start|stop|restart|url" >&2; exit 2 ;;
+    running) running ;;
+    *) echo "usage: $0 start|stop|restart|url|running" >&2; exit 2 ;;
 esac

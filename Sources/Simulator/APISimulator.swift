@@ -188,9 +188,15 @@ public final class APISimulator: Sendable {
         let pageRanges = Array(ranges.prefix(query.limit))
         var hasMore = ranges.count > query.limit
         var nextStart = hasMore ? ranges[query.limit].0 : nil
-        if !hasMore && query.endpoint.isCosts && faults.costsEmptyPageQuirk && !emptyQuirkPage, let last = pageRanges.last {
-            hasMore = true // the live bug: one more, empty page
-            nextStart = last.1
+        if !hasMore && query.endpoint.isCosts && faults.costsEmptyPageQuirk {
+            // The live bug: the last page still says has_more, and so does the empty page after it.
+            if emptyQuirkPage, let pageStart {
+                hasMore = true
+                nextStart = pageStart
+            } else if let last = pageRanges.last {
+                hasMore = true
+                nextStart = last.1
+            }
         }
         var json = JSONWriter(capacity: 1 << 16)
         json.raw("{\"object\":\"page\",\"data\":[")

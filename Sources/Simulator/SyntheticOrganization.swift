@@ -110,7 +110,7 @@ public struct SyntheticOrganization: Sendable {
         vectorStores = stores
 
         var allSeries: [String: [Series]] = [:]
-        let completionsCount = preset == .large ? 800 : 30
+        let completionsCount = preset == .large ? 880 : 30
         let otherCount = preset == .large ? 60 : 10
         for endpoint in EndpointCatalog.all where !endpoint.isCosts {
             let count: Int

@@ -123,6 +123,28 @@ struct EndToEndTests {
         #expect(loaded == String(truthTotal(EndpointCatalog.images, metric: "images")))
     }
 
+    @Test func liveQuirksLoadExactly() throws {
+        simulator.configure {
+            $0.faults.costsEmptyPageQuirk = true
+            $0.faults.oldSpellings = true
+            $0.faults.amountAsString = true
+            $0.faults.duplicateResults = true
+        }
+        let specs = [Self.costs] + [EndpointCatalog.codeInterpreterSessions, EndpointCatalog.embeddings].map {
+            StreamSpec.finest($0, width: .day, organization: "org-test")
+        }
+        let summary = try backfill(specs)
+        #expect(summary.windowsFailed == 0)
+        // The empty costs page that still says has_more ends the window instead of looping.
+        #expect(simulator.requestCount(endpoint: "costs") == 2)
+        let amount = try connection.query("SELECT sum(amount)::text FROM warehouse.fact_costs").scalar!
+        #expect(Decimal(string: amount) == Decimal(string: truthCostTotal()))
+        let sessions = try connection.query("SELECT sum(num_sessions)::text FROM warehouse.fact_code_interpreter_sessions").scalar
+        #expect(sessions == String(truthTotal(EndpointCatalog.codeInterpreterSessions, metric: "num_sessions")))
+        let tokens = try connection.query("SELECT sum(input_tokens)::text FROM warehouse.fact_embeddings").scalar
+        #expect(tokens == String(truthTotal(EndpointCatalog.embeddings, metric: "input_tokens")))
+    }
+
     @Test func nonAdminKeyStopsTheRun() throws {
         let summary = try backfill([Self.completions, Self.costs], key: "sk-proj-not-admin")
         #expect(summary.unauthorized?.contains("not an admin key") == true)

@@ -139,4 +139,68 @@ struct SimulatorTests {
         #expect(reply.headers.contains { $0.0 == "Retry-After" })
         #expect(simulator.requestCount(endpoint: "images") == 2)
     }
+
+    func reply(_ path: String, _ query: [(String, String)]) -> HTTPReply {
+        simulator.handle(HTTPRequest(method: "GET", path: "/v1" + path, query: query,
+                                     headers: ["authorization": "Bearer sk-admin-simulator-key"]))
+    }
+
+    @Test(arguments: FaultConfiguration.Kind.allCases)
+    func everyFaultKindIsServedAsDescribed(kind: FaultConfiguration.Kind) throws {
+        simulator.configure { $0.faults.rate = 1; $0.faults.kinds = [kind]; $0.faults.timeoutMilliseconds = 1_500 }
+        let answer = reply("/organization/usage/completions", [("start_time", String(Self.now - 86_400))])
+        let json = try? JSONParser.parse(answer.body)
+        switch kind {
+        case .rateLimited:
+            #expect(answer.status == 429)
+            #expect(answer.headers.contains { $0.0 == "Retry-After" } && answer.headers.contains { $0.0 == "retry-after-ms" })
+        case .serverError: #expect(answer.status == 500 && json?["error"] != nil)
+        case .badGateway: #expect(answer.status == 502 && json == nil)
+        case .unavailable: #expect(answer.status == 503 && json?["error"] != nil)
+        case .timeout: #expect(answer.status == 503 && answer.delayMilliseconds >= 1_500)
+        case .reset: #expect(answer.status == 200 && answer.fault == .resetMidBody)
+        case .truncated: #expect(answer.status == 200 && answer.fault == .truncateBody)
+        case .malformed: #expect(answer.status == 200 && json == nil && answer.deviatesFromSchema)
+        case .wrongType:
+            #expect(answer.status == 200 && answer.deviatesFromSchema)
+            #expect(throws: DecodeError.self) { try PageDecoder(endpoint: EndpointCatalog.completions).decode(answer.body) }
+        }
+        // Deterministic under the seed: the same sequence of requests meets the same faults.
+        let again = APISimulator(configuration: simulator.configuration)
+        let second = again.handle(HTTPRequest(method: "GET", path: "/v1/organization/usage/completions",
+                                              query: [("start_time", String(Self.now - 86_400))],
+                                              headers: ["authorization": "Bearer sk-admin-simulator-key"]))
+        #expect(second.status == answer.status && second.body == answer.body)
+    }
+
+    @Test func liveQuirksOnDemand() throws {
+        let start = String(Self.now - 3 * 86_400)
+        simulator.configure { $0.faults.oldSpellings = true; $0.faults.amountAsString = true; $0.faults.duplicateResults = true }
+        let sessions = String(decoding: reply("/organization/usage/code_interpreter_sessions", [("start_time", start)]).body, as: UTF8.self)
+        #expect(sessions.contains("\"result\":[") && sessions.contains("\"sessions\":") && !sessions.contains("num_sessions"))
+        let costs = String(decoding: reply("/organization/costs", [("start_time", start)]).body, as: UTF8.self)
+        #expect(costs.contains("\"value\":\""))
+        let duplicated = try PageDecoder(endpoint: EndpointCatalog.embeddings)
+            .decode(reply("/organization/usage/embeddings", [("start_time", start), ("group_by", "model")]).body)
+        #expect(duplicated.warnings.contains { $0.contains("identical") || $0.contains("duplicate") })
+
+        simulator.configure { $0.faults = FaultConfiguration(); $0.faults.costsEmptyPageQuirk = true }
+        let first = try PageDecoder(endpoint: EndpointCatalog.costs).decode(reply("/organization/costs", [("start_time", start)]).body)
+        #expect(first.hasMore && first.nextPage != nil)
+        let last = try PageDecoder(endpoint: EndpointCatalog.costs)
+            .decode(reply("/organization/costs", [("start_time", start), ("page", first.nextPage!)]).body)
+        #expect(last.buckets.isEmpty && last.hasMore)
+    }
+
+    @Test func cursorsExpireAfterTheirTTL() throws {
+        simulator.configure { $0.faults.cursorTTLSeconds = 60 }
+        let query = [("start_time", String(Self.now - 20 * 86_400)), ("limit", "7")]
+        let first = try PageDecoder(endpoint: EndpointCatalog.completions).decode(reply("/organization/usage/completions", query).body)
+        let cursor = try #require(first.nextPage)
+        #expect(reply("/organization/usage/completions", query + [("page", cursor)]).status == 200)
+        simulator.configure { $0.now = Self.now + 61 }
+        let expired = reply("/organization/usage/completions", query + [("page", cursor)])
+        #expect(expired.status == 400)
+        #expect(String(decoding: expired.body, as: UTF8.self).contains("invalid_cursor"))
+    }
 }
