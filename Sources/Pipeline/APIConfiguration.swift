@@ -14,6 +14,9 @@ public struct APIConfiguration: Sendable {
     public var maxBackoff: Double = 30
     /// Client-side request-rate cap shared by all workers.
     public var requestsPerMinute: Int = 60
+    /// Buckets per page when smaller than the API's cap (nil: the cap, the fewest requests).
+    /// Smaller pages suit heavy groupings whose full pages are slow for the API to answer.
+    public var pageLimit: Int?
 
     public init(baseURL: String, adminKey: String, organizationHeader: String? = nil, projectHeader: String? = nil,
                 http: HTTPClientConfiguration = HTTPClientConfiguration()) {

@@ -122,10 +122,10 @@ public final class Runner: Sendable {
         return summary
     }
 
-    /// A page cursor that comes back again: the API is looping.
+    /// Pagination that does not advance: the API is looping.
     public struct LoopingCursor: Error, CustomStringConvertible {
-        public var cursor: String
-        public var description: String { "pagination loop: the API returned cursor \(cursor.prefix(40)) twice for one window" }
+        public var reason: String
+        public var description: String { "pagination loop: \(reason)" }
     }
 
     /// Fetches pages from the window's checkpoint until the last one, archiving each with its cursor.
@@ -134,7 +134,16 @@ public final class Runner: Sendable {
         let archive = Archive(connection: connection)
         var seen = Set<String>()
         var restarts = 0
+        var lastBucketStart = Int64.min
+        // More pages than the window's buckets need (plus the empty page some endpoints add) means a loop.
+        let cap = spec.endpoint.maxLimit(for: spec.width)
+        let limit = min(cap, max(1, client.configuration.pageLimit ?? cap))
+        let buckets = Int(ceilDiv(window.range.end - window.range.start, spec.endpoint.isCosts ? 86_400 : spec.width.seconds))
+        let maxPages = (buckets + limit - 1) / limit + 2
         while !(window.pagesFetched > 0 && window.nextPage == nil) {
+            if window.pagesFetched >= maxPages {
+                throw LoopingCursor(reason: "\(window.pagesFetched) pages fetched for a window of \(buckets) buckets at \(limit) a page")
+            }
             if StopSignal.isRequested { throw CancellationError() }
             let fetched: FetchedPage
             do {
@@ -150,7 +159,15 @@ public final class Runner: Sendable {
             let page = fetched.page
             let next = page.hasMore && !page.buckets.isEmpty ? page.nextPage : nil
             if let cursor = next {
-                guard seen.insert(cursor).inserted, cursor != window.nextPage else { throw LoopingCursor(cursor: cursor) }
+                guard seen.insert(cursor).inserted, cursor != window.nextPage else {
+                    throw LoopingCursor(reason: "the API returned cursor \(cursor.prefix(40)) twice for one window")
+                }
+            }
+            if let first = page.buckets.first {
+                guard first.startTime > lastBucketStart else {
+                    throw LoopingCursor(reason: "page \(window.pagesFetched) starts at a bucket already fetched")
+                }
+                lastBucketStart = page.buckets.last!.startTime
             }
             try archive.storePage(windowID: window.id, generation: window.generation, pageIndex: window.pagesFetched,
                                   endpoint: spec.endpoint.name, requestQuery: fetched.requestQuery, status: fetched.status,

@@ -28,10 +28,12 @@ public final class UsageAPIClient {
     }
 
     /// The path and query string of a page request.
-    public static func requestQuery(_ spec: StreamSpec, window: TimeRange, cursor: String?) -> String {
+    /// `limit` is the endpoint's cap for the width (fewest requests), or `pageLimit` when smaller.
+    public static func requestQuery(_ spec: StreamSpec, window: TimeRange, cursor: String?, pageLimit: Int? = nil) -> String {
         var items: [(String, String)] = [("start_time", String(window.start)), ("end_time", String(window.end))]
         items += spec.queryItems
-        items.append(("limit", String(spec.endpoint.maxLimit(for: spec.width))))
+        let cap = spec.endpoint.maxLimit(for: spec.width)
+        items.append(("limit", String(min(cap, max(1, pageLimit ?? cap)))))
         if let cursor { items.append(("page", cursor)) }
         let query = items.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
         return spec.endpoint.path + "?" + query
@@ -39,7 +41,7 @@ public final class UsageAPIClient {
 
     /// Fetches and decodes one page, retrying transient failures.
     public func fetch(_ spec: StreamSpec, window: TimeRange, cursor: String?) throws -> FetchedPage {
-        let pathAndQuery = Self.requestQuery(spec, window: window, cursor: cursor)
+        let pathAndQuery = Self.requestQuery(spec, window: window, cursor: cursor, pageLimit: configuration.pageLimit)
         let url = configuration.baseURL + pathAndQuery
         var headers = [("Authorization", "Bearer " + configuration.adminKey)]
         if let organization = configuration.organizationHeader { headers.append(("OpenAI-Organization", organization)) }

@@ -198,6 +198,10 @@ public final class APISimulator: Sendable {
                 nextStart = last.1
             }
         }
+        if faults.loopingCursor, let pageStart, !pageRanges.isEmpty {
+            hasMore = true
+            nextStart = pageStart
+        }
         var json = JSONWriter(capacity: 1 << 16)
         json.raw("{\"object\":\"page\",\"data\":[")
         for (i, range) in pageRanges.enumerated() {

@@ -29,6 +29,8 @@ public struct FaultConfiguration: Sendable, Equatable {
     public var oldSpellings = false
     /// Live quirk: `amount.value` as a numeric string.
     public var amountAsString = false
+    /// A broken API: every continued page points back at itself (`next_page` equals the cursor sent).
+    public var loopingCursor = false
     /// Live quirk: the first result of each bucket split into two with identical dimensions.
     public var duplicateResults = false
 

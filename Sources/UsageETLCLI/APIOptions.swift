@@ -17,9 +17,13 @@ struct APIOptions: ParsableArguments {
     @Option(help: "Worker threads across endpoints and windows.")
     var parallelism: Int = 2
 
+    @Option(help: "Buckets per page when smaller than the API's cap (default: the cap, the fewest requests).")
+    var pageLimit: Int?
+
     func validate() throws {
         guard requestsPerMinute > 0 else { throw ValidationError("--requests-per-minute must be positive") }
         guard (1...32).contains(parallelism) else { throw ValidationError("--parallelism must be between 1 and 32") }
+        if let pageLimit, pageLimit < 1 { throw ValidationError("--page-limit must be positive") }
     }
 
     /// The API configuration from flags and environment; a missing key is a configuration error.
@@ -43,6 +47,7 @@ struct APIOptions: ParsableArguments {
                                              organizationHeader: environment["OPENAI_ORGANIZATION"],
                                              projectHeader: environment["OPENAI_PROJECT"], http: http)
         configuration.requestsPerMinute = requestsPerMinute
+        configuration.pageLimit = pageLimit
         if let attempts = environment["USAGE_ETL_MAX_ATTEMPTS"].flatMap(Int.init) { configuration.maxAttempts = attempts }
         if let backoff = environment["USAGE_ETL_BASE_BACKOFF"].flatMap(Double.init) { configuration.baseBackoff = backoff }
         return configuration

@@ -1,0 +1,74 @@
+import Foundation
+import Pipeline
+import Postgres
+import Simulator
+import Testing
+import UsageAPI
+import Warehouse
+
+/// The `usage-etl` binary killed with SIGKILL between pages, then started again.
+@Suite("Kill and resume", .serialized)
+struct ResumeTests {
+    @Test func killedBetweenPagesResumesFetchingEachPageOnce() throws {
+        // The binary runs on the real clock; the range is ten whole days that ended two days ago.
+        let today = Int64(Date().timeIntervalSince1970) / 86_400 * 86_400
+        let range = TimeRange(start: today - 12 * 86_400, end: today - 2 * 86_400)
+        let simulator = APISimulator()
+        simulator.configure { $0.faults.latencyMilliseconds = 150 }
+        let baseURL = try simulator.start()
+        defer { simulator.stop() }
+        let databaseURL = try TestDatabase.fresh("test_resume")
+        let connection = try PostgresConnection(databaseURL)
+        try Migrator().migrate(connection)
+
+        let arguments = ["backfill", "--since", UTCTime.format(range.start), "--until", UTCTime.format(range.end),
+                         "--endpoint", "embeddings", "--page-limit", "1", "--parallelism", "1", "--requests-per-minute", "6000"]
+        let environment = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": baseURL, "OPENAI_ADMIN_KEY": "sk-admin-simulator-key",
+                           "DATABASE_URL": databaseURL]
+        let first = Process()
+        first.executableURL = CLITests.binary
+        first.arguments = arguments
+        first.environment = environment
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        // Kill it once three pages are committed.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let fetched = try connection.query("SELECT coalesce(max(pages_fetched), 0) AS n FROM etl.windows").int(0, "n") ?? 0
+            if fetched >= 3 { break }
+            usleep(10_000)
+        }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+        let committed = try connection.query("SELECT pages_fetched FROM etl.windows").int(0, "pages_fetched") ?? 0
+        #expect((3..<10).contains(committed), "killed after \(committed) pages")
+
+        let second = Process()
+        second.executableURL = CLITests.binary
+        second.arguments = arguments
+        second.environment = environment
+        second.standardOutput = FileHandle.nullDevice
+        second.standardError = FileHandle.nullDevice
+        try second.run()
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+
+        // Each page requested once; at most the one in flight at the kill was requested twice.
+        var perCursor: [String: Int] = [:]
+        for request in simulator.requestLog where request.endpoint == "embeddings" && request.status == 200 {
+            perCursor[request.parameter("page") ?? "first", default: 0] += 1
+        }
+        #expect(perCursor.count == 10)
+        #expect(perCursor.values.filter { $0 > 1 }.count <= 1)
+        #expect(perCursor.values.allSatisfy { $0 <= 2 })
+        #expect(try connection.query("SELECT count(*), count(DISTINCT page_index) FROM raw.pages").rows[0] == ["10", "10"])
+        #expect(try connection.query("SELECT state FROM etl.windows").scalar == "done")
+
+        let truth = simulator.groundTruth.buckets(UsageQuery(endpoint: EndpointCatalog.embeddings, startTime: range.start, endTime: range.end),
+                                                  now: simulator.now)
+            .flatMap(\.results).reduce(Int64(0)) { if case .count(let v) = $1.values["input_tokens"] { $0 + v } else { $0 } }
+        #expect(try connection.query("SELECT sum(input_tokens)::text FROM warehouse.fact_embeddings").scalar == String(truth))
+    }
+}
