@@ -34,3 +34,15 @@ public struct RunSummary: Sendable {
         interrupted = interrupted || other.interrupted
     }
 }
+
+/// Totals of a run in progress, for progress displays.
+public struct RunProgress: Sendable {
+    public var windowsTotal: Int
+    public var windowsDone = 0
+    public var windowsFailed = 0
+    public var windowsSkipped = 0
+    public var pages = 0
+    public var rows = 0
+
+    public var windowsFinished: Int { windowsDone + windowsFailed + windowsSkipped }
+}

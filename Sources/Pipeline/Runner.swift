@@ -27,15 +27,19 @@ public final class Runner: Sendable {
     public let logger: Logger
     private let limiter: RateLimiter
     private let clock: @Sendable () -> Int64
+    private let onProgress: (@Sendable (RunProgress) -> Void)?
 
+    /// `onProgress` is called after every page and window with the run's totals so far.
     public init(databaseURL: String, api: APIConfiguration, parallelism: Int = 2, logger: Logger,
-                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+                onProgress: (@Sendable (RunProgress) -> Void)? = nil) {
         self.databaseURL = databaseURL
         self.api = api
         self.parallelism = max(1, parallelism)
         self.logger = logger
         self.limiter = RateLimiter(requestsPerMinute: api.requestsPerMinute)
         self.clock = clock
+        self.onProgress = onProgress
     }
 
     public var now: Int64 { clock() }
@@ -61,6 +65,21 @@ public final class Runner: Sendable {
         let queue = Mutex<[Job]>(jobs.reversed())
         let total = Mutex<RunSummary>(RunSummary())
         let stopAll = Atomic<Bool>(false)
+        let progress = Mutex(RunProgress(windowsTotal: jobs.count))
+        let report: @Sendable (_ pages: Int, _ finished: RunSummary?) -> Void = { [onProgress] pages, finished in
+            guard let onProgress else { return }
+            let snapshot = progress.withLock { p -> RunProgress in
+                p.pages += pages
+                if let finished {
+                    p.windowsDone += finished.windowsDone
+                    p.windowsFailed += finished.windowsFailed
+                    p.windowsSkipped += finished.windowsSkipped
+                    p.rows += finished.rows
+                }
+                return p
+            }
+            onProgress(snapshot)
+        }
         let workers = min(parallelism, max(1, jobs.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var summary = RunSummary()
@@ -76,7 +95,8 @@ public final class Runner: Sendable {
                 if StopSignal.isRequested { summary.interrupted = true; return }
                 if stopAll.load(ordering: .relaxed) { return }
                 guard let job = queue.withLock({ $0.popLast() }) else { return }
-                let result = process(job, refetch: refetch, connection: connection, client: client)
+                let result = process(job, refetch: refetch, connection: connection, client: client) { report(1, nil) }
+                report(0, result)
                 summary.add(result)
                 if result.unauthorized != nil { stopAll.store(true, ordering: .relaxed) }
             }
@@ -85,7 +105,8 @@ public final class Runner: Sendable {
     }
 
     /// Claims and processes one window; a window another process holds is skipped.
-    func process(_ job: Job, refetch: Bool, connection: PostgresConnection, client: UsageAPIClient) -> RunSummary {
+    func process(_ job: Job, refetch: Bool, connection: PostgresConnection, client: UsageAPIClient,
+                 onPage: () -> Void = {}) -> RunSummary {
         var summary = RunSummary()
         let store = WindowStore(connection: connection)
         let label = "\(job.spec.endpoint.name) \(job.spec.width.rawValue) \(UTCTime.format(job.window.range.start))..\(UTCTime.format(job.window.range.end))"
@@ -106,7 +127,8 @@ public final class Runner: Sendable {
                 try store.restart(window.id) // a refetch of a loaded window starts a new generation
                 window = try store.window(id: window.id)!
             }
-            try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client, summary: &summary)
+            try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
+                                    summary: &summary, onPage: onPage)
             let rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection)
             summary.rows += rows
             summary.windowsDone += 1
@@ -130,7 +152,7 @@ public final class Runner: Sendable {
 
     /// Fetches pages from the window's checkpoint until the last one, archiving each with its cursor.
     func fetchRemainingPages(_ window: inout WindowRecord, spec: StreamSpec, store: WindowStore, connection: PostgresConnection,
-                             client: UsageAPIClient, summary: inout RunSummary) throws {
+                             client: UsageAPIClient, summary: inout RunSummary, onPage: () -> Void = {}) throws {
         let archive = Archive(connection: connection)
         var seen = Set<String>()
         var restarts = 0
@@ -177,29 +199,13 @@ public final class Runner: Sendable {
             summary.pages += 1
             summary.bytes += fetched.body.count
             summary.retries += fetched.retries
+            onPage()
         }
     }
 
     /// Transforms the window's archived pages and replaces its slice, marking it done, in one transaction.
     func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, connection: PostgresConnection) throws -> Int {
-        let pages = try Archive(connection: connection).pages(windowID: window.id, generation: window.generation)
-        let decoder = PageDecoder(endpoint: spec.endpoint)
-        let decoded = try pages.map { archived -> UsagePage in
-            do { return try decoder.decode(archived.body) } catch var error as DecodeError {
-                error.context = "window \(window.id), page \(archived.pageIndex)"
-                throw error
-            }
-        }
         let provisional = WindowPlanner.isProvisional(window.range, endpoint: spec.endpoint, width: spec.width, now: now)
-        return try connection.transaction {
-            let outcome = try FactLoader(connection: connection).replaceSlice(spec: spec, streamID: streamID, window: window.range, pages: decoded)
-            for warning in Set(outcome.warnings) { logger.warning("\(spec.endpoint.name): \(warning)") }
-            try connection.query("""
-                UPDATE etl.windows SET state = 'done', provisional = $2, rows_loaded = $3, loaded_at = now(),
-                       last_error = NULL, updated_at = now()
-                WHERE window_id = $1
-                """, [.int64(window.id), .bool(provisional), .int(outcome.rows)])
-            return outcome.rows
-        }
+        return try WindowLoader(connection: connection, logger: logger).load(window, spec: spec, streamID: streamID, provisional: provisional)
     }
 }

@@ -11,23 +11,26 @@ struct APIOptions: ParsableArguments {
     @Option(help: "A PEM CA bundle to trust (e.g. a corporate TLS proxy). Verification is always on.")
     var caFile: String?
 
-    @Option(help: "Client-side request-rate cap, requests per minute.")
-    var requestsPerMinute: Int = 60
+    @Option(help: "Client-side request-rate cap, requests per minute (default: the pipeline's, else 60).")
+    var requestsPerMinute: Int?
 
-    @Option(help: "Worker threads across endpoints and windows.")
-    var parallelism: Int = 2
+    @Option(help: "Worker threads across endpoints and windows (default: the pipeline's, else 2).")
+    var parallelism: Int?
 
-    @Option(help: "Buckets per page when smaller than the API's cap (default: the cap, the fewest requests).")
+    @Option(help: "Buckets per page when smaller than the API's cap (default: the pipeline's, else the cap: the fewest requests).")
     var pageLimit: Int?
 
     func validate() throws {
-        guard requestsPerMinute > 0 else { throw ValidationError("--requests-per-minute must be positive") }
-        guard (1...32).contains(parallelism) else { throw ValidationError("--parallelism must be between 1 and 32") }
+        if let requestsPerMinute, requestsPerMinute < 1 { throw ValidationError("--requests-per-minute must be positive") }
+        if let parallelism, !(1...32).contains(parallelism) { throw ValidationError("--parallelism must be between 1 and 32") }
         if let pageLimit, pageLimit < 1 { throw ValidationError("--page-limit must be positive") }
     }
 
-    /// The API configuration from flags and environment; a missing key is a configuration error.
-    func configuration() throws -> APIConfiguration {
+    /// Worker threads: the flag, else the pipeline's.
+    func parallelism(_ pipeline: PipelineDefinition?) -> Int { parallelism ?? pipeline?.parallelism ?? 2 }
+
+    /// The API configuration from flags, the pipeline and the environment; a missing key is a configuration error.
+    func configuration(_ pipeline: PipelineDefinition? = nil) throws -> APIConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var key: String
         if let file = adminKeyFile {
@@ -46,13 +49,28 @@ struct APIOptions: ParsableArguments {
         var configuration = APIConfiguration(baseURL: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1", adminKey: key,
                                              organizationHeader: environment["OPENAI_ORGANIZATION"],
                                              projectHeader: environment["OPENAI_PROJECT"], http: http)
-        configuration.requestsPerMinute = requestsPerMinute
-        configuration.pageLimit = pageLimit
+        configuration.requestsPerMinute = requestsPerMinute ?? pipeline?.requestsPerMinute ?? 60
+        configuration.pageLimit = pageLimit ?? pipeline?.pageLimit
         if let attempts = environment["USAGE_ETL_MAX_ATTEMPTS"].flatMap(Int.init) { configuration.maxAttempts = attempts }
         if let backoff = environment["USAGE_ETL_BASE_BACKOFF"].flatMap(Double.init) { configuration.baseBackoff = backoff }
         return configuration
     }
 
-    /// The organization the loaded rows belong to.
-    var organization: String { ProcessInfo.processInfo.environment["OPENAI_ORGANIZATION"] ?? "default" }
+    /// The organization the rows are filed under: `OPENAI_ORGANIZATION`, else what the API says
+    /// (the `organization_id` on costs results), else `default`.
+    func organization(_ configuration: APIConfiguration, now: Int64) throws -> String {
+        let client = UsageAPIClient(configuration: configuration, limiter: RateLimiter(requestsPerMinute: configuration.requestsPerMinute))
+        do {
+            let organization = try OrganizationProbe(client: client).organization(now: now)
+            if organization == OrganizationProbe.fallback {
+                Logging.logger.notice("the API named no organization (no costs in the last week); rows are filed under '\(organization)'. Set OPENAI_ORGANIZATION to name it.")
+            }
+            return organization
+        } catch let error as APIError {
+            if case .unauthorized = error { throw CommandFailure.usage(error.description) }
+            throw CommandFailure.failed("cannot tell which organization the key belongs to (set OPENAI_ORGANIZATION to skip this request): \(error)")
+        } catch {
+            throw CommandFailure.failed("cannot tell which organization the key belongs to (set OPENAI_ORGANIZATION to skip this request): \(error)")
+        }
+    }
 }

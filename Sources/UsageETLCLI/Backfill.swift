@@ -13,7 +13,9 @@ struct Backfill: ParsableCommand {
     @Option(help: "End of the range (exclusive), same formats.") var until: String
     @OptionGroup var streams: StreamSelection
     @OptionGroup var api: APIOptions
-    @Flag(help: "Fetch windows again even if already loaded.") var refetch = false
+    @OptionGroup var reporting: RunOptions
+    @Flag(help: "Fetch windows again even if already loaded (a refetch that finds nothing changed writes nothing).")
+    var refetch = false
 
     func validate() throws {
         guard let start = UTCTime.parse(since) else { throw ValidationError("invalid --since '\(since)': use 2026-01-01 or an RFC 3339 timestamp") }
@@ -22,26 +24,42 @@ struct Backfill: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try api.configuration()
+        reporting.start()
+        let definition = try streams.definition()
+        let selected = try streams.streams(of: definition)
+        let configuration = try api.configuration(definition)
         let connection = try DatabaseOptions.connectMigrated()
-        let runner = Runner(databaseURL: DatabaseOptions.conninfo, api: configuration, parallelism: api.parallelism, logger: Logging.logger)
+        let progress = reporting.progressDisplay("backfill")
+        let runner = Runner(databaseURL: DatabaseOptions.conninfo, api: configuration, parallelism: api.parallelism(definition),
+                            logger: Logging.logger, onProgress: progress?.callback)
         let range = TimeRange(start: UTCTime.parse(since)!, end: UTCTime.parse(until)!)
-        try Backfill.execute("backfill", runner: runner, specs: streams.specs(organization: api.organization),
-                             range: range, refetch: refetch, connection: connection)
+        try Self.checkRetention(range, now: runner.now)
+        let organization = try api.organization(configuration, now: runner.now)
+        try Self.execute("backfill", runner: runner, plans: selected.map { ($0.spec(organization: organization), range) },
+                         refetch: refetch, connection: connection, run: reporting, progress: progress)
     }
 
-    static func execute(_ command: String, runner: Runner, specs: [StreamSpec], range: TimeRange, refetch: Bool,
-                        connection: PostgresConnection) throws {
-        let retention = runner.now - 365 * 86_400
+    /// A range the API no longer serves is a usage error naming the earliest date it does.
+    static func checkRetention(_ range: TimeRange, now: Int64) throws {
+        let retention = now - 365 * 86_400
         if range.start < retention {
             throw CommandFailure.usage("the range starts \(UTCTime.format(range.start)), before the earliest date the API serves (reporting_lookback_exceeded): \(UTCTime.format((retention / 86_400 + 1) * 86_400))")
         }
+    }
+
+    /// Plans each stream's range, loads the windows that need work, records the run and exits accordingly.
+    static func execute(_ command: String, runner: Runner, plans: [(StreamSpec, TimeRange)], refetch: Bool,
+                        connection: PostgresConnection, run: RunOptions, progress: ProgressDisplay?) throws {
         StopSignal.install()
+        let started = Date()
         let runID = try RunReporting.begin(command, connection: connection)
-        let jobs = try runner.plan(specs, range: range, refetch: refetch, connection: connection)
-        Logging.logger.info("\(command): \(jobs.count) windows to load across \(specs.count) streams")
+        var jobs: [Runner.Job] = []
+        for (spec, range) in plans {
+            jobs += try runner.plan([spec], range: range, refetch: refetch, connection: connection)
+        }
+        Logging.logger.info("\(command): \(jobs.count) windows to load across \(plans.count) streams")
         let summary = runner.run(jobs, refetch: refetch)
-        RunReporting.finish(runID, summary: summary, connection: connection)
-        try RunReporting.conclude(command, summary: summary)
+        progress?.end()
+        try run.finish(command, runID: runID, started: started, summary: summary, connection: connection)
     }
 }

@@ -12,6 +12,7 @@ struct Rerun: ParsableCommand {
     @Flag(help: "Re-run failed windows (required).") var failed = false
     @Option(help: "Only windows of this endpoint.") var endpoint: String?
     @OptionGroup var api: APIOptions
+    @OptionGroup var reporting: RunOptions
 
     func validate() throws {
         guard failed else { throw ValidationError("nothing to do: pass --failed") }
@@ -19,36 +20,22 @@ struct Rerun: ParsableCommand {
     }
 
     func run() throws {
+        reporting.start()
         let configuration = try api.configuration()
         let connection = try DatabaseOptions.connectMigrated()
-        let runner = Runner(databaseURL: DatabaseOptions.conninfo, api: configuration, parallelism: api.parallelism, logger: Logging.logger)
+        let progress = reporting.progressDisplay("rerun")
+        let runner = Runner(databaseURL: DatabaseOptions.conninfo, api: configuration, parallelism: api.parallelism(nil),
+                            logger: Logging.logger, onProgress: progress?.callback)
+        let store = WindowStore(connection: connection)
         var jobs: [Runner.Job] = []
-        for (window, streamID) in try WindowStore(connection: connection).failedWindows(endpoint: endpoint) {
-            jobs.append(Runner.Job(spec: try Self.spec(streamID: streamID, connection: connection), streamID: streamID, window: window))
+        for (window, streamID) in try store.failedWindows(endpoint: endpoint) {
+            jobs.append(Runner.Job(spec: try store.spec(streamID: streamID), streamID: streamID, window: window))
         }
         StopSignal.install()
+        let started = Date()
         let runID = try RunReporting.begin("rerun", connection: connection)
         let summary = runner.run(jobs, refetch: false)
-        RunReporting.finish(runID, summary: summary, connection: connection)
-        try RunReporting.conclude("rerun", summary: summary)
-    }
-
-    /// Rebuilds a stream's spec from `etl.streams`.
-    static func spec(streamID: Int, connection: PostgresConnection) throws -> StreamSpec {
-        let row = try connection.query("""
-            SELECT organization, endpoint, bucket_width, array_to_string(group_by, ','), filters FROM etl.streams WHERE stream_id = $1
-            """, [.int(streamID)]).rows[0]
-        guard let endpoint = EndpointCatalog.named(row[1]!), let width = BucketWidth(rawValue: row[2]!) else {
-            throw CommandFailure.usage("stream \(streamID) names an unknown endpoint or width")
-        }
-        let groups = row[3]!.split(separator: ",").compactMap { Dimension(rawValue: String($0)) }
-        var filters: [String: [String]] = [:]
-        var batch: Bool? = nil
-        for pair in row[4]!.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { continue }
-            if kv[0] == "batch" { batch = kv[1] == "true" } else { filters[kv[0], default: []].append(kv[1]) }
-        }
-        return StreamSpec(organization: row[0]!, endpoint: endpoint, width: width, groupBy: groups, filters: filters, batch: batch)
+        progress?.end()
+        try reporting.finish("rerun", runID: runID, started: started, summary: summary, connection: connection)
     }
 }

@@ -1,32 +1,69 @@
 import ArgumentParser
+import Foundation
+import Pipeline
 import UsageAPI
 
-/// `--endpoint` and `--bucket-width`, validated against the endpoint catalog.
+/// `--pipeline`, `--endpoint` and `--bucket-width`: which streams a command loads. With no
+/// `--pipeline`, the built-in default (`Pipelines/daily.toml`) applies; `--endpoint` narrows it and
+/// `--bucket-width` overrides its width.
 struct StreamSelection: ParsableArguments {
+    @Option(help: ArgumentHelp("A pipeline file (TOML); default: the built-in Pipelines/daily.toml.", valueName: "file"))
+    var pipeline: String?
+
     @Option(name: .customLong("endpoint"), help: "An endpoint to load (repeatable): \(EndpointCatalog.all.map(\.name).joined(separator: ", ")).")
     var endpoints: [String] = []
 
-    @Option(help: "Bucket width: 1d, 1h or 1m (costs: 1d only).")
-    var bucketWidth: String = "1d"
+    @Option(help: "Bucket width: 1d, 1h or 1m (costs: 1d only); default: the pipeline's.")
+    var bucketWidth: String?
 
     func validate() throws {
         for name in endpoints where EndpointCatalog.named(name) == nil {
             throw ValidationError("unknown endpoint '\(name)'; known: \(EndpointCatalog.all.map(\.name).joined(separator: ", "))")
         }
-        guard let width = BucketWidth(rawValue: bucketWidth) else {
-            throw ValidationError("invalid --bucket-width '\(bucketWidth)'; use 1d, 1h or 1m")
-        }
-        for endpoint in selected where !endpoint.widths.contains(width) {
-            if endpoints.isEmpty { continue } // the default set skips costs at finer widths
-            throw ValidationError("endpoint \(endpoint.name) does not support bucket width \(width.rawValue) (it supports \(endpoint.widths.map(\.rawValue).joined(separator: ", ")))")
+        if let bucketWidth {
+            guard let width = BucketWidth(rawValue: bucketWidth) else {
+                throw ValidationError("invalid --bucket-width '\(bucketWidth)'; use 1d, 1h or 1m")
+            }
+            for endpoint in endpoints.compactMap(EndpointCatalog.named) where !endpoint.widths.contains(width) {
+                throw ValidationError("endpoint \(endpoint.name) does not support bucket width \(width.rawValue) (it supports \(endpoint.widths.map(\.rawValue).joined(separator: ", ")))")
+            }
         }
     }
 
-    var selected: [Endpoint] { endpoints.isEmpty ? EndpointCatalog.all : endpoints.compactMap(EndpointCatalog.named) }
+    /// The pipeline file, or the built-in default; an unusable file is a configuration error.
+    func definition() throws -> PipelineDefinition {
+        do {
+            guard let path = pipeline else { return try PipelineDefinition.builtIn("daily")! }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw CommandFailure.usage("cannot read --pipeline \(path)")
+            }
+            return try PipelineDefinition(toml: text, source: path)
+        } catch let invalid as PipelineDefinition.Invalid {
+            throw CommandFailure.usage(invalid.description)
+        }
+    }
 
-    /// Finest grouping for each selected endpoint that supports the width.
-    func specs(organization: String) -> [StreamSpec] {
-        let width = BucketWidth(rawValue: bucketWidth)!
-        return selected.filter { $0.widths.contains(width) }.map { StreamSpec.finest($0, width: width, organization: organization) }
+    /// The pipeline's streams, narrowed by `--endpoint` and re-widthed by `--bucket-width`.
+    func streams(of definition: PipelineDefinition) throws -> [PipelineDefinition.Stream] {
+        var streams = definition.streams
+        if !endpoints.isEmpty {
+            for name in endpoints where !streams.contains(where: { $0.endpoint.name == name }) {
+                throw CommandFailure.usage("pipeline \(definition.name) has no stream for endpoint '\(name)'")
+            }
+            streams = streams.filter { endpoints.contains($0.endpoint.name) }
+        }
+        if let bucketWidth, let width = BucketWidth(rawValue: bucketWidth) {
+            // Without --endpoint, streams that cannot take the width (costs below 1d) keep their own.
+            streams = streams.map { stream in
+                var stream = stream
+                if stream.endpoint.widths.contains(width) {
+                    if stream.width != width { stream.lookbackSeconds = PipelineDefinition.defaultLookback(width) }
+                    stream.width = width
+                }
+                return stream
+            }
+        }
+        var seen = Set<StreamSpec>()
+        return streams.filter { seen.insert($0.spec(organization: "")).inserted }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Pipeline
 import Postgres
 import UsageAPI
+import Warehouse
 
 /// `usage-etl sync`: the scheduled incremental run.
 struct Sync: ParsableCommand {
@@ -11,32 +12,41 @@ struct Sync: ParsableCommand {
 
     @OptionGroup var streams: StreamSelection
     @OptionGroup var api: APIOptions
-    @Option(help: "Days to start back on an empty warehouse.") var initialDays: Int = 30
-    @Option(help: "Hours re-fetched behind the high-water mark (default: 48 for 1d, 6 for 1h, 1 for 1m).") var lookbackHours: Int?
+    @OptionGroup var reporting: RunOptions
+    @Option(help: "Days to start back on an empty warehouse (default: the pipeline's initial_period, else 30).")
+    var initialDays: Int?
+    @Option(help: "Hours re-fetched behind the high-water mark (default: the pipeline's lookback, else 48 for 1d, 6 for 1h, 1 for 1m).")
+    var lookbackHours: Int?
 
     func validate() throws {
-        guard (1...365).contains(initialDays) else { throw ValidationError("--initial-days must be between 1 and 365") }
+        if let initialDays, !(1...365).contains(initialDays) { throw ValidationError("--initial-days must be between 1 and 365") }
         if let lookbackHours, lookbackHours < 0 { throw ValidationError("--lookback-hours must not be negative") }
     }
 
     func run() throws {
-        let configuration = try api.configuration()
+        reporting.start()
+        let definition = try streams.definition()
+        let selected = try streams.streams(of: definition)
+        let configuration = try api.configuration(definition)
         let connection = try DatabaseOptions.connectMigrated()
-        let runner = Runner(databaseURL: DatabaseOptions.conninfo, api: configuration, parallelism: api.parallelism, logger: Logging.logger)
+        let progress = reporting.progressDisplay("sync")
+        let runner = Runner(databaseURL: DatabaseOptions.conninfo, api: configuration, parallelism: api.parallelism(definition),
+                            logger: Logging.logger, onProgress: progress?.callback)
         let now = runner.now
-        let width = BucketWidth(rawValue: streams.bucketWidth)!
-        let lookback = Int64(lookbackHours ?? (width == .day ? 48 : width == .hour ? 6 : 1)) * 3600
-        // The earliest start over all streams: each stream's own high-water mark less the lookback.
-        var since = now
-        for spec in streams.specs(organization: api.organization) {
+        let organization = try api.organization(configuration, now: now)
+        let initial = initialDays.map { Int64($0) * 86_400 } ?? definition.initialPeriodSeconds
+        var plans: [(StreamSpec, TimeRange)] = []
+        for stream in selected {
+            let spec = stream.spec(organization: organization)
+            let lookback = lookbackHours.map { Int64($0) * 3600 } ?? stream.lookbackSeconds
+            // Each stream from its own high-water mark, less its lookback, within the API's retention.
             let mark = try connection.query("""
-                SELECT extract(epoch FROM max(w.window_end))::bigint FROM etl.windows w JOIN etl.streams s USING (stream_id)
-                WHERE s.organization = $1 AND s.endpoint = $2 AND s.bucket_width = $3 AND w.state = 'done'
-                """, [.text(spec.organization), .text(spec.endpoint.name), .text(spec.width.rawValue)]).scalar.flatMap { Int64($0) }
-            since = min(since, (mark ?? now - Int64(initialDays) * 86_400) - lookback)
+                SELECT extract(epoch FROM max(w.window_end))::bigint FROM etl.windows w
+                WHERE w.stream_id = $1 AND w.state = 'done'
+                """, [.int(try WindowStore(connection: connection).streamID(for: spec))]).scalar.flatMap { Int64($0) }
+            let since = max(min((mark ?? now - initial) - lookback, now - 1), now - 364 * 86_400)
+            plans.append((spec, TimeRange(start: since, end: now)))
         }
-        since = max(since, now - 364 * 86_400)
-        try Backfill.execute("sync", runner: runner, specs: streams.specs(organization: api.organization),
-                             range: TimeRange(start: since, end: now), refetch: false, connection: connection)
+        try Backfill.execute("sync", runner: runner, plans: plans, refetch: false, connection: connection, run: reporting, progress: progress)
     }
 }

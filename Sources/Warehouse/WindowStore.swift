@@ -101,4 +101,40 @@ public struct WindowStore {
             WHERE window_id = $1
             """, [.int64(windowID)])
     }
+
+    /// A stream that names an endpoint or width this build does not know.
+    public struct UnknownStream: Error, CustomStringConvertible {
+        public var streamID: Int
+        public var description: String { "stream \(streamID) names an endpoint or bucket width this version does not know" }
+    }
+
+    /// Rebuilds a stream's spec from `etl.streams`.
+    public func spec(streamID: Int) throws -> StreamSpec {
+        let row = try connection.query("""
+            SELECT organization, endpoint, bucket_width, array_to_string(group_by, ','), filters FROM etl.streams WHERE stream_id = $1
+            """, [.int(streamID)]).rows[0]
+        guard let endpoint = EndpointCatalog.named(row[1]!), let width = BucketWidth(rawValue: row[2]!) else {
+            throw UnknownStream(streamID: streamID)
+        }
+        let groups = row[3]!.split(separator: ",").compactMap { Dimension(rawValue: String($0)) }
+        var filters: [String: [String]] = [:]
+        var batch: Bool? = nil
+        for pair in row[4]!.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { continue }
+            if kv[0] == "batch" { batch = kv[1] == "true" } else { filters[kv[0], default: []].append(kv[1]) }
+        }
+        return StreamSpec(organization: row[0]!, endpoint: endpoint, width: width, groupBy: groups, filters: filters, batch: batch)
+    }
+
+    /// Loaded windows overlapping `[from, to)`, optionally of some endpoints, in time order.
+    public func doneWindows(from: Int64, to: Int64, endpoints: [String]) throws -> [(WindowRecord, streamID: Int)] {
+        let result = try connection.query("""
+            SELECT \(Self.columns) FROM etl.windows w
+            WHERE state = 'done' AND window_start < to_timestamp($2) AND window_end > to_timestamp($1)
+              AND (cardinality($3::text[]) = 0 OR stream_id IN (SELECT stream_id FROM etl.streams WHERE endpoint = ANY($3::text[])))
+            ORDER BY window_start, window_id
+            """, [.int64(from), .int64(to), PostgresArray.text(endpoints)])
+        return (0..<result.count).map { (Self.record(result, $0), result.int($0, "stream_id")!) }
+    }
 }

@@ -201,4 +201,41 @@ extension EndToEndTests {
         #expect(try connection.query("SELECT model FROM analytics.embeddings_usage").scalar == hostile)
         #expect(try connection.query("SELECT to_regclass('warehouse.fact_costs') IS NOT NULL").scalar == "t")
     }
+
+    func snapshot(_ table: String) throws -> String {
+        try connection.query("SELECT count(*) || ':' || coalesce(md5(string_agg(f::text, '|' ORDER BY f::text)), '') FROM warehouse.\(table) f").scalar!
+    }
+
+    @Test func replayAfterTruncatingRestoresTheFactsExactlyWithoutTheNetwork() throws {
+        _ = try backfill([Self.completions, Self.costs])
+        let before = try [snapshot("fact_completions"), snapshot("fact_costs")]
+        try connection.execute(script: "TRUNCATE warehouse.fact_completions, warehouse.fact_costs")
+        let requests = simulator.requestCount()
+        simulator.stop()
+        let summary = try Replayer(connection: connection, logger: Logger(label: "test")).replay(range: Self.range, endpoints: [])
+        #expect(summary.windowsDone == 2 && summary.windowsFailed == 0)
+        #expect(try [snapshot("fact_completions"), snapshot("fact_costs")] == before)
+        #expect(simulator.requestCount() == requests)
+        // Replaying again changes nothing, and --endpoint narrows it.
+        let narrowed = try Replayer(connection: connection, logger: Logger(label: "test")).replay(range: Self.range, endpoints: ["costs"])
+        #expect(narrowed.windowsDone == 1)
+        #expect(try [snapshot("fact_completions"), snapshot("fact_costs")] == before)
+    }
+
+    @Test func corruptArchivedPageFailsReplayOfThatWindowAndKeepsItsFacts() throws {
+        let embeddings = StreamSpec.finest(EndpointCatalog.embeddings, width: .day, organization: "org-test")
+        _ = try backfill([Self.completions, embeddings])
+        let before = try [snapshot("fact_completions"), snapshot("fact_embeddings")]
+        // Flip bytes inside the compressed completions page.
+        try connection.execute(script: """
+            UPDATE raw.bodies SET body_zstd = overlay(body_zstd PLACING '\\xdeadbeef'::bytea FROM 40)
+            WHERE body_sha256 IN (SELECT body_sha256 FROM raw.pages WHERE endpoint = 'completions')
+            """)
+        let summary = try Replayer(connection: connection, logger: Logger(label: "test")).replay(range: Self.range, endpoints: [])
+        #expect(summary.windowsFailed == 1 && summary.windowsDone == 1)
+        let error = summary.errors.joined()
+        #expect(error.contains("completions") && error.contains("archived page 0 of window") && error.contains("unusable"), "\(error)")
+        #expect(try [snapshot("fact_completions"), snapshot("fact_embeddings")] == before)
+        #expect(try connection.query("SELECT count(*) FROM etl.windows WHERE state <> 'done'").scalar == "0")
+    }
 }
