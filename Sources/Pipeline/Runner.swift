@@ -161,7 +161,8 @@ public final class Runner: Sendable {
         let cap = spec.endpoint.maxLimit(for: spec.width)
         let limit = min(cap, max(1, client.configuration.pageLimit ?? cap))
         let buckets = Int(ceilDiv(window.range.end - window.range.start, spec.endpoint.isCosts ? 86_400 : spec.width.seconds))
-        let maxPages = (buckets + limit - 1) / limit + 2
+        // Pages already fetched (perhaps with another page limit) count on top.
+        let maxPages = window.pagesFetched + (buckets + limit - 1) / limit + 2
         while !(window.pagesFetched > 0 && window.nextPage == nil) {
             if window.pagesFetched >= maxPages {
                 throw LoopingCursor(reason: "\(window.pagesFetched) pages fetched for a window of \(buckets) buckets at \(limit) a page")

@@ -9,9 +9,15 @@ public enum StopSignal {
 
     public static func request() { requested.store(true, ordering: .relaxed) }
 
-    /// Installs handlers for SIGINT and SIGTERM.
+    /// Installs handlers for SIGINT and SIGTERM, and unblocks both on the calling thread: a parent
+    /// (a scheduler, a test harness) may have started us with them blocked.
     public static func install() {
         signal(SIGINT) { _ in StopSignal.requested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in StopSignal.requested.store(true, ordering: .relaxed) }
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

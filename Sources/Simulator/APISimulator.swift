@@ -21,6 +21,9 @@ public final class APISimulator: Sendable {
         var sequence: UInt64 = 0
         var recentRequests: [Double] = []
         var log: [RecordedRequest] = []
+        /// Requests being answered now, by endpoint and parameters other than `page`.
+        var inFlight: [String: Int] = [:]
+        var maxSameWindowInFlight = 0
     }
 
     public let organization: SyntheticOrganization
@@ -83,7 +86,11 @@ public final class APISimulator: Sendable {
 
     public var requestLog: [RecordedRequest] { state.withLock { $0.log } }
 
-    public func resetCounters() { state.withLock { $0.log.removeAll() } }
+    public func resetCounters() { state.withLock { $0.log.removeAll(); $0.maxSameWindowInFlight = 0 } }
+
+    /// The most requests for the same window (endpoint and parameters other than `page`) that were
+    /// in flight at once: 1 when no window was ever fetched twice at the same time.
+    public var maxSameWindowInFlight: Int { state.withLock { $0.maxSameWindowInFlight } }
 
     // MARK: - Handling
 
@@ -109,8 +116,18 @@ public final class APISimulator: Sendable {
             }
             return (s.configuration, s.sequence, retryAfter, s.restatementVersion)
         }
-        var reply = answer(request, endpoint: endpoint, config: config, sequence: sequence, rateLimitedFor: limited, version: version)
-        reply.delayMilliseconds += config.faults.latencyMilliseconds
+        let window = endpoint.name + "?" + request.query.filter { $0.0 != "page" }.map { "\($0.0)=\($0.1)" }.sorted().joined(separator: "&")
+        state.withLock { s in
+            s.inFlight[window, default: 0] += 1
+            s.maxSameWindowInFlight = max(s.maxSameWindowInFlight, s.inFlight[window]!)
+        }
+        // Latency is spent while the request counts as in flight.
+        if config.faults.latencyMilliseconds > 0 { usleep(UInt32(config.faults.latencyMilliseconds) * 1000) }
+        let reply = answer(request, endpoint: endpoint, config: config, sequence: sequence, rateLimitedFor: limited, version: version)
+        state.withLock { s in
+            s.inFlight[window]! -= 1
+            if s.inFlight[window] == 0 { s.inFlight[window] = nil }
+        }
         let faultName: String? = reply.fault.map { "\($0)" } ?? (reply.status == 200 ? nil : String(reply.status))
         state.withLock { $0.log.append(RecordedRequest(endpoint: endpoint.name, query: request.query, status: reply.status, fault: faultName)) }
         AnswerRecorder.fromEnvironment?.record(endpoint: endpoint.name, reply: reply)
