@@ -53,6 +53,13 @@ test: deps
 fixtures-check:
 	python3 scripts/validate_fixtures.py Fixtures/pages
 
+## bench: release build, private PostgreSQL, large simulated organisation; prints figures and
+## writes bench/results.json (see README "Benchmarks").
+bench: release
+	@keep=no; $(PG) running && keep=yes; $(PG) start; \
+	status=0; python3 bench/run.py || status=$$?; \
+	[ $$keep = yes ] || $(PG) stop; exit $$status
+
 demo: deps
 	@scripts/demo.sh
 

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""`make bench`: release-mode figures of usage-etl against the simulator, each with the reference
+it is compared to measured in the same run (these machines are noisy; read the ratios).
+
+Figures: end-to-end backfill of the large simulated organisation (completions, 1h, finest grouping)
+over 1, 3 and 6 months with rows/s and peak RSS; requests issued vs the minimum the API caps allow;
+load from the archive (`usage-etl replay`) vs raw `COPY` of the same fact rows; an idle `sync`;
+the archive's compression. Written to bench/results.json and printed as a table.
+
+Not measured here (see README): the dlt `rest_api` peer comparison.
+"""
+import json
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BIN = ROOT / ".build" / "release"
+DAY = 86400
+# The simulator and usage-etl both run on the real clock; the ranges end at today's midnight (UTC).
+TODAY = int(time.time()) // DAY * DAY
+
+
+def iso(seconds):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def sh(*args, env=None, check=True, capture=True):
+    result = subprocess.run(args, env=env, check=False, text=True,
+                            stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE if capture else None)
+    if check and result.returncode != 0:
+        sys.exit(f"bench: {' '.join(map(str, args))} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def psql(url, sql):
+    return sh("psql", "-X", "-qAt", url, "-c", sql).stdout.strip()
+
+
+def fresh_database(admin_url, name):
+    psql(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(admin_url, f"CREATE DATABASE {name}")
+    url = admin_url.replace(":///postgres", f":///{name}")
+    sh(str(BIN / "usage-etl"), "migrate", env={**os.environ, "DATABASE_URL": url})
+    return url
+
+
+def timed_child(args, env):
+    """Runs a child; returns (seconds, peak RSS of that child in MiB, completed process)."""
+    start = time.perf_counter()
+    wrapped = ["/usr/bin/time", "-f", "%M", *args]
+    result = subprocess.run(wrapped, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"bench: {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-3000:]}")
+    peak_kib = int(result.stderr.strip().splitlines()[-1])
+    return seconds, peak_kib / 1024, result
+
+
+def sim_stats(base):
+    with urllib.request.urlopen(base.replace("/v1", "/__sim/stats")) as response:
+        return json.load(response)
+
+
+def sim_reset(base):
+    request = urllib.request.Request(base.replace("/v1", "/__sim/reset"), method="POST")
+    urllib.request.urlopen(request).read()
+
+
+def main():
+    admin_url = sh(str(ROOT / "scripts" / "pg.sh"), "url").stdout.strip()
+    sim = subprocess.Popen([str(BIN / "usage-api-sim"), "--port", "0", "--preset", "large"],
+                           stdout=subprocess.PIPE, text=True)
+    base = sim.stdout.readline().strip()
+    results = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                           "processor": platform.processor() or platform.machine()},
+               "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    try:
+        env_base = {**os.environ, "OPENAI_BASE_URL": base, "OPENAI_ADMIN_KEY": "sk-admin-simulator-key",
+                    "OPENAI_ORGANIZATION": "org-bench", "USAGE_ETL_LOG_LEVEL": "warning"}
+        backfills = []
+        for months in (1, 3, 6):
+            url = fresh_database(admin_url, f"bench_{months}m")
+            env = {**env_base, "DATABASE_URL": url}
+            since = TODAY - months * 30 * DAY
+            sim_reset(base)
+            seconds, rss, _ = timed_child([str(BIN / "usage-etl"), "backfill", "--since", iso(since),
+                                           "--until", iso(TODAY), "--endpoint", "completions", "--bucket-width", "1h",
+                                           "--requests-per-minute", "100000", "--parallelism", "2"], env)
+            rows = int(psql(url, "SELECT count(*) FROM warehouse.fact_completions"))
+            requests = sim_stats(base)["requests"]
+            hours = (TODAY - since) // 3600
+            minimum = -(-hours // 168)
+            backfills.append({"months": months, "rows": rows, "seconds": round(seconds, 2),
+                              "rows_per_second": round(rows / seconds), "peak_rss_mib": round(rss, 1),
+                              "requests": requests, "minimum_requests": minimum})
+            print(f"backfill {months} months: {rows} rows in {seconds:.1f} s, peak RSS {rss:.1f} MiB, {requests} requests (minimum {minimum})",
+                  flush=True)
+        results["backfill"] = backfills
+        six = backfills[-1]
+        url = admin_url.replace(":///postgres", ":///bench_6m")
+        env = {**env_base, "DATABASE_URL": url}
+
+        # Load from the archive (decode + COPY + merge) against raw COPY of the same rows.
+        psql(url, "TRUNCATE warehouse.fact_completions")
+        replay_seconds, _, _ = timed_child([str(BIN / "usage-etl"), "replay", "--since", iso(TODAY - 200 * DAY), "--until", iso(TODAY),
+                                            "--endpoint", "completions"], env)
+        rows = int(psql(url, "SELECT count(*) FROM warehouse.fact_completions"))
+        dump = pathlib.Path("/tmp/usage-etl-bench-facts.copy")
+        psql(url, "DROP TABLE IF EXISTS public.bench_copy; CREATE TABLE public.bench_copy (LIKE warehouse.fact_completions)")
+        with open(dump, "w") as out:
+            subprocess.run(["psql", "-X", "-q", url, "-c", "COPY warehouse.fact_completions TO STDOUT"], stdout=out, check=True)
+        start = time.perf_counter()
+        with open(dump) as source:
+            subprocess.run(["psql", "-X", "-q", url, "-c", "COPY public.bench_copy FROM STDIN"], stdin=source, check=True)
+        copy_seconds = time.perf_counter() - start
+        dump.unlink()
+        results["load"] = {"rows": rows, "replay_seconds": round(replay_seconds, 2), "replay_rows_per_second": round(rows / replay_seconds),
+                           "raw_copy_seconds": round(copy_seconds, 2), "raw_copy_rows_per_second": round(rows / copy_seconds),
+                           "ratio_to_raw_copy": round(copy_seconds / replay_seconds, 3)}
+        print(f"load from archive: {rows / replay_seconds:.0f} rows/s vs raw COPY {rows / copy_seconds:.0f} rows/s "
+              f"(ratio {copy_seconds / replay_seconds:.2f})", flush=True)
+
+        # An idle sync: nothing new exists; only the lookback is fetched again.
+        sim_reset(base)
+        idle_seconds, _, _ = timed_child([str(BIN / "usage-etl"), "sync", "--endpoint", "completions", "--bucket-width", "1h",
+                                          "--requests-per-minute", "100000"], env)
+        results["idle_sync"] = {"seconds": round(idle_seconds, 2), "requests": sim_stats(base)["requests"]}
+        print(f"idle sync: {idle_seconds:.2f} s, {results['idle_sync']['requests']} requests", flush=True)
+
+        raw, compressed = psql(url, "SELECT sum(raw_bytes), sum(compressed_bytes) FROM raw.bodies").split("|")
+        results["archive"] = {"raw_bytes": int(raw), "compressed_bytes": int(compressed),
+                              "ratio": round(int(raw) / int(compressed), 1)}
+        print(f"archive: {int(raw) / 1e6:.1f} MB raw, {int(compressed) / 1e6:.1f} MB compressed ({int(raw) / int(compressed):.1f}x)")
+    finally:
+        sim.terminate()
+        sim.wait()
+    out = ROOT / "bench" / "results.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
