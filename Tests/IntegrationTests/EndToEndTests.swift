@@ -18,13 +18,8 @@ struct EndToEndTests {
     let connection: PostgresConnection
 
     init() throws {
-        var configuration = SimulatorConfiguration()
-        configuration.now = Self.now
-        simulator = APISimulator(configuration: configuration)
-        try simulator.start()
-        databaseURL = try TestDatabase.fresh("test_end_to_end")
-        connection = try PostgresConnection(databaseURL)
-        try Migrator().migrate(connection)
+        let harness = try SimulatorHarness(database: "test_end_to_end", now: Self.now)
+        (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
     }
 
     func runner(key: String = "sk-admin-simulator-key") -> Runner {

@@ -21,13 +21,8 @@ struct ExtractTests {
     let connection: PostgresConnection
 
     init() throws {
-        var configuration = SimulatorConfiguration()
-        configuration.now = Self.now
-        simulator = APISimulator(configuration: configuration)
-        try simulator.start()
-        databaseURL = try TestDatabase.fresh("test_extract")
-        connection = try PostgresConnection(databaseURL)
-        try Migrator().migrate(connection)
+        let harness = try SimulatorHarness(database: "test_extract", now: Self.now)
+        (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
     }
 
     func api(key: String = Self.key, pageLimit: Int? = nil) -> APIConfiguration {

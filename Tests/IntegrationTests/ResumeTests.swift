@@ -25,13 +25,17 @@ struct ResumeTests {
                          "--endpoint", "embeddings", "--page-limit", "1", "--parallelism", "1", "--requests-per-minute", "6000"]
         let environment = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": baseURL, "OPENAI_ADMIN_KEY": "sk-admin-simulator-key",
                            "DATABASE_URL": databaseURL]
-        let first = Process()
-        first.executableURL = CLITests.binary
-        first.arguments = arguments
-        first.environment = environment
-        first.standardOutput = FileHandle.nullDevice
-        first.standardError = FileHandle.nullDevice
-        try first.run()
+        func launch() throws -> Process {
+            let process = Process()
+            process.executableURL = CLITests.binary
+            process.arguments = arguments
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        let first = try launch()
         // Kill it once three pages are committed.
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
@@ -45,13 +49,7 @@ struct ResumeTests {
         let committed = try connection.query("SELECT pages_fetched FROM etl.windows").int(0, "pages_fetched") ?? 0
         #expect((3..<10).contains(committed), "killed after \(committed) pages")
 
-        let second = Process()
-        second.executableURL = CLITests.binary
-        second.arguments = arguments
-        second.environment = environment
-        second.standardOutput = FileHandle.nullDevice
-        second.standardError = FileHandle.nullDevice
-        try second.run()
+        let second = try launch()
         second.waitUntilExit()
         #expect(second.terminationStatus == 0)
 
