@@ -1,6 +1,6 @@
 -- Two workers loading the same fact table could both find a month partition missing and both
 -- create it; the second failed with "relation already exists". Creating a partition now takes a
--- transaction-level advisory lock per fact table first and checks again once it holds it, so the
+-- transaction-level advisory lock per fact table first and checks the catalog again once it holds it, so the
 -- second worker waits for the first to commit and then finds the partition there. The lock is only
 -- taken when a partition is missing (about once a month per table).
 CREATE OR REPLACE FUNCTION warehouse.ensure_month_partitions(parent text, from_ts timestamptz, to_ts timestamptz)
@@ -14,7 +14,10 @@ BEGIN
         child := parent || '_' || to_char(month_start AT TIME ZONE 'UTC', 'YYYYMM');
         IF to_regclass('warehouse.' || child) IS NULL THEN
             PERFORM pg_advisory_xact_lock(7403, hashtext(parent));
-            IF to_regclass('warehouse.' || child) IS NULL THEN
+            -- Asked again with a fresh snapshot (to_regclass would answer from a cache that has
+            -- not yet seen the other worker's commit).
+            IF NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                           WHERE n.nspname = 'warehouse' AND c.relname = child) THEN
                 EXECUTE format('CREATE TABLE warehouse.%I PARTITION OF warehouse.%I FOR VALUES FROM (%L) TO (%L)',
                                child, parent, month_start,
                                (month_start AT TIME ZONE 'UTC' + interval '1 month') AT TIME ZONE 'UTC');
