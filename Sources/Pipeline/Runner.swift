@@ -127,9 +127,9 @@ public final class Runner: Sendable {
                 try store.restart(window.id) // a refetch of a loaded window starts a new generation
                 window = try store.window(id: window.id)!
             }
-            try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
-                                    summary: &summary, onPage: onPage)
-            let rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection)
+            let fetched = try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
+                                                  summary: &summary, onPage: onPage)
+            let rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, pages: fetched)
             summary.rows += rows
             summary.windowsDone += 1
             logger.info("\(label): loaded \(rows) rows from \(window.pagesFetched) pages")
@@ -151,12 +151,16 @@ public final class Runner: Sendable {
     }
 
     /// Fetches pages from the window's checkpoint until the last one, archiving each with its cursor.
+    /// Returns the decoded pages when this call fetched the whole generation (so the load need not
+    /// read them back from the archive), nil when earlier pages came from a previous run.
+    @discardableResult
     func fetchRemainingPages(_ window: inout WindowRecord, spec: StreamSpec, store: WindowStore, connection: PostgresConnection,
-                             client: UsageAPIClient, summary: inout RunSummary, onPage: () -> Void = {}) throws {
+                             client: UsageAPIClient, summary: inout RunSummary, onPage: () -> Void = {}) throws -> [UsagePage]? {
         let archive = Archive(connection: connection)
         var seen = Set<String>()
         var restarts = 0
         var lastBucketStart = Int64.min
+        var fetchedHere: [UsagePage]? = window.pagesFetched == 0 ? [] : nil
         // More pages than the window's buckets need (plus the empty page some endpoints add) means a loop.
         let cap = spec.endpoint.maxLimit(for: spec.width)
         let limit = min(cap, max(1, client.configuration.pageLimit ?? cap))
@@ -177,6 +181,7 @@ public final class Runner: Sendable {
                 window = try store.window(id: window.id)!
                 seen.removeAll()
                 restarts += 1
+                fetchedHere = []
                 continue
             }
             let page = fetched.page
@@ -201,12 +206,17 @@ public final class Runner: Sendable {
             summary.bytes += fetched.body.count
             summary.retries += fetched.retries
             onPage()
+            fetchedHere?.append(page)
         }
+        return fetchedHere
     }
 
-    /// Transforms the window's archived pages and replaces its slice, marking it done, in one transaction.
-    func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, connection: PostgresConnection) throws -> Int {
+    /// Replaces the window's slice with its pages (as just fetched, or else from the archive),
+    /// marking it done, in one transaction.
+    func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, connection: PostgresConnection,
+              pages: [UsagePage]? = nil) throws -> Int {
         let provisional = WindowPlanner.isProvisional(window.range, endpoint: spec.endpoint, width: spec.width, now: now)
-        return try WindowLoader(connection: connection, logger: logger).load(window, spec: spec, streamID: streamID, provisional: provisional)
+        return try WindowLoader(connection: connection, logger: logger)
+            .load(window, spec: spec, streamID: streamID, provisional: provisional, pages: pages)
     }
 }
