@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Pipeline
-import Postgres
 import UsageAPI
 
 /// `usage-etl backfill`: load a historical range, window by window, each checkpointed.
@@ -24,19 +23,11 @@ struct Backfill: ParsableCommand {
     }
 
     func run() throws {
-        reporting.start()
-        let definition = try streams.definition()
-        let selected = try streams.streams(of: definition)
-        let configuration = try api.configuration(definition)
-        let connection = try DatabaseOptions.connectMigrated()
-        let progress = reporting.progressDisplay("backfill")
-        let runner = Runner(databaseURL: DatabaseOptions.conninfo, api: configuration, parallelism: api.parallelism(definition),
-                            logger: Logging.logger, onProgress: progress?.callback)
+        let session = try LoadSession("backfill", selection: streams, api: api, reporting: reporting)
         let range = TimeRange(start: UTCTime.parse(since)!, end: UTCTime.parse(until)!)
-        try Self.checkRetention(range, now: runner.now)
-        let organization = try api.organization(configuration, now: runner.now)
-        try Self.execute("backfill", runner: runner, plans: selected.map { ($0.spec(organization: organization), range) },
-                         refetch: refetch, connection: connection, run: reporting, progress: progress)
+        try Self.checkRetention(range, now: session.runner.now)
+        let organization = try session.organization()
+        try session.execute(plans: session.streams.map { ($0.spec(organization: organization), range) }, refetch: refetch)
     }
 
     /// A range the API no longer serves is a usage error naming the earliest date it does.
@@ -45,21 +36,5 @@ struct Backfill: ParsableCommand {
         if range.start < retention {
             throw CommandFailure.usage("the range starts \(UTCTime.format(range.start)), before the earliest date the API serves (reporting_lookback_exceeded): \(UTCTime.format((retention / 86_400 + 1) * 86_400))")
         }
-    }
-
-    /// Plans each stream's range, loads the windows that need work, records the run and exits accordingly.
-    static func execute(_ command: String, runner: Runner, plans: [(StreamSpec, TimeRange)], refetch: Bool,
-                        connection: PostgresConnection, run: RunOptions, progress: ProgressDisplay?) throws {
-        StopSignal.install()
-        let started = Date()
-        let runID = try RunReporting.begin(command, connection: connection)
-        var jobs: [Runner.Job] = []
-        for (spec, range) in plans {
-            jobs += try runner.plan([spec], range: range, refetch: refetch, connection: connection)
-        }
-        Logging.logger.info("\(command): \(jobs.count) windows to load across \(plans.count) streams")
-        let summary = runner.run(jobs, refetch: refetch)
-        progress?.end()
-        try run.finish(command, runID: runID, started: started, summary: summary, connection: connection)
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Pipeline
-import Postgres
 import UsageAPI
 import Warehouse
 
@@ -20,22 +19,12 @@ struct Rerun: ParsableCommand {
     }
 
     func run() throws {
-        reporting.start()
-        let configuration = try api.configuration()
-        let connection = try DatabaseOptions.connectMigrated()
-        let progress = reporting.progressDisplay("rerun")
-        let runner = Runner(databaseURL: DatabaseOptions.conninfo, api: configuration, parallelism: api.parallelism(nil),
-                            logger: Logging.logger, onProgress: progress?.callback)
-        let store = WindowStore(connection: connection)
-        var jobs: [Runner.Job] = []
-        for (window, streamID) in try store.failedWindows(endpoint: endpoint) {
-            jobs.append(Runner.Job(spec: try store.spec(streamID: streamID), streamID: streamID, window: window))
+        let session = try LoadSession("rerun", selection: nil, api: api, reporting: reporting)
+        let store = WindowStore(connection: session.connection)
+        try session.execute(refetch: false) {
+            try store.failedWindows(endpoint: endpoint).map { window, streamID in
+                Runner.Job(spec: try store.spec(streamID: streamID), streamID: streamID, window: window)
+            }
         }
-        StopSignal.install()
-        let started = Date()
-        let runID = try RunReporting.begin("rerun", connection: connection)
-        let summary = runner.run(jobs, refetch: false)
-        progress?.end()
-        try reporting.finish("rerun", runID: runID, started: started, summary: summary, connection: connection)
     }
 }

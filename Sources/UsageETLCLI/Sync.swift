@@ -24,19 +24,12 @@ struct Sync: ParsableCommand {
     }
 
     func run() throws {
-        reporting.start()
-        let definition = try streams.definition()
-        let selected = try streams.streams(of: definition)
-        let configuration = try api.configuration(definition)
-        let connection = try DatabaseOptions.connectMigrated()
-        let progress = reporting.progressDisplay("sync")
-        let runner = Runner(databaseURL: DatabaseOptions.conninfo, api: configuration, parallelism: api.parallelism(definition),
-                            logger: Logging.logger, onProgress: progress?.callback)
-        let now = runner.now
-        let organization = try api.organization(configuration, now: now)
-        let initial = initialDays.map { Int64($0) * 86_400 } ?? definition.initialPeriodSeconds
+        let session = try LoadSession("sync", selection: streams, api: api, reporting: reporting)
+        let (connection, now) = (session.connection, session.runner.now)
+        let organization = try session.organization()
+        let initial = initialDays.map { Int64($0) * 86_400 } ?? session.definition!.initialPeriodSeconds
         var plans: [(StreamSpec, TimeRange)] = []
-        for stream in selected {
+        for stream in session.streams {
             let spec = stream.spec(organization: organization)
             let lookback = lookbackHours.map { Int64($0) * 3600 } ?? stream.lookbackSeconds
             // Each stream from its own high-water mark, less its lookback, within the API's retention.
@@ -47,6 +40,6 @@ struct Sync: ParsableCommand {
             let since = max(min((mark ?? now - initial) - lookback, now - 1), now - 364 * 86_400)
             plans.append((spec, TimeRange(start: since, end: now)))
         }
-        try Backfill.execute("sync", runner: runner, plans: plans, refetch: false, connection: connection, run: reporting, progress: progress)
+        try session.execute(plans: plans, refetch: false)
     }
 }

@@ -1,0 +1,56 @@
+import Foundation
+import Pipeline
+import Postgres
+import UsageAPI
+
+/// What the loading commands (`backfill`, `sync`, `rerun`) start from and end with: logging, the
+/// pipeline and its selected streams, the API configuration, the warehouse, a runner reporting to
+/// the progress display; then the run recorded in `etl.runs` and turned into an exit code.
+struct LoadSession {
+    let command: String
+    /// The pipeline (nil for `rerun`, whose windows carry their own streams).
+    let definition: PipelineDefinition?
+    let streams: [PipelineDefinition.Stream]
+    let configuration: APIConfiguration
+    let connection: PostgresConnection
+    let runner: Runner
+    private let api: APIOptions
+    private let reporting: RunOptions
+    private let progress: ProgressDisplay?
+
+    init(_ command: String, selection: StreamSelection?, api: APIOptions, reporting: RunOptions) throws {
+        reporting.start()
+        self.command = command
+        self.api = api
+        self.reporting = reporting
+        definition = try selection?.definition()
+        streams = try definition.map { try selection!.streams(of: $0) } ?? []
+        configuration = try api.configuration(definition)
+        connection = try DatabaseOptions.connectMigrated()
+        progress = reporting.progressDisplay(command)
+        runner = Runner(databaseURL: DatabaseOptions.conninfo, api: configuration, parallelism: api.parallelism(definition),
+                        logger: Logging.logger, onProgress: progress?.callback)
+    }
+
+    /// The organization the rows are filed under (may ask the API once: call after validating input).
+    func organization() throws -> String { try api.organization(configuration, now: runner.now) }
+
+    /// Plans each stream's range and loads the windows that need work.
+    func execute(plans: [(StreamSpec, TimeRange)], refetch: Bool) throws {
+        try execute(refetch: refetch) {
+            try plans.flatMap { try runner.plan([$0.0], range: $0.1, refetch: refetch, connection: connection) }
+        }
+    }
+
+    /// Loads the windows `jobs` names, records the run and exits accordingly.
+    func execute(refetch: Bool, jobs: () throws -> [Runner.Job]) throws {
+        StopSignal.install()
+        let started = Date()
+        let runID = try RunReporting.begin(command, connection: connection)
+        let jobs = try jobs()
+        Logging.logger.info("\(command): \(jobs.count) windows to load")
+        let summary = runner.run(jobs, refetch: refetch)
+        progress?.end()
+        try reporting.finish(command, runID: runID, started: started, summary: summary, connection: connection)
+    }
+}
