@@ -4,29 +4,10 @@ import Testing
 /// The `usage-etl` binary run as operators run it: arguments, environment, exit codes.
 @Suite("usage-etl command line")
 struct CLITests {
-    static var binary: URL {
-        // Tests run from .build/<triple>/debug; the executable sits beside the test bundle.
-        var url = Bundle.main.bundleURL
-        while url.pathComponents.count > 1 && !FileManager.default.fileExists(atPath: url.appendingPathComponent("usage-etl").path) {
-            url.deleteLastPathComponent()
-        }
-        return url.appendingPathComponent("usage-etl")
-    }
-
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
         var env = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"]
         env.merge(environment) { $1 }
-        process.environment = env
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        return try UsageETLProcess.run(arguments, environment: env)
     }
 
     @Test func helpListsTheCommands() throws {

@@ -31,27 +31,6 @@ struct CommandEndToEndTests {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     }
 
-    /// A started `usage-etl`; its output goes to a file (no pipe to fill up).
-    final class Command {
-        let process = Process()
-        let output: URL
-        init(_ arguments: [String], environment: [String: String], output: URL) throws {
-            self.output = output
-            FileManager.default.createFile(atPath: output.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: output)
-            process.executableURL = CLITests.binary
-            process.arguments = arguments
-            process.environment = environment
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-        }
-        func wait() -> (Int32, String) {
-            process.waitUntilExit()
-            return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
-        }
-    }
-
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var env = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": baseURL, "OPENAI_ADMIN_KEY": Self.key, "DATABASE_URL": databaseURL,
                    "OPENAI_ORGANIZATION": "org-test"]
@@ -59,8 +38,8 @@ struct CommandEndToEndTests {
         return env
     }
 
-    func start(_ arguments: [String], _ extra: [String: String] = [:]) throws -> Command {
-        try Command(arguments, environment: environment(extra), output: scratch.appendingPathComponent("out-\(UUID().uuidString)"))
+    func start(_ arguments: [String], _ extra: [String: String] = [:]) throws -> UsageETLProcess {
+        try UsageETLProcess(arguments, environment: environment(extra))
     }
 
     func run(_ arguments: [String], _ extra: [String: String] = [:]) throws -> (Int32, String) {

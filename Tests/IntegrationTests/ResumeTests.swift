@@ -25,17 +25,7 @@ struct ResumeTests {
                          "--endpoint", "embeddings", "--page-limit", "1", "--parallelism", "1", "--requests-per-minute", "6000"]
         let environment = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": baseURL, "OPENAI_ADMIN_KEY": "sk-admin-simulator-key",
                            "DATABASE_URL": databaseURL]
-        func launch() throws -> Process {
-            let process = Process()
-            process.executableURL = CLITests.binary
-            process.arguments = arguments
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
-        }
-        let first = try launch()
+        let first = try UsageETLProcess(arguments, environment: environment)
         // Kill it once three pages are committed.
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
@@ -43,15 +33,14 @@ struct ResumeTests {
             if fetched >= 3 { break }
             usleep(10_000)
         }
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        #expect(first.terminationReason == .uncaughtSignal)
+        kill(first.process.processIdentifier, SIGKILL)
+        _ = first.wait()
+        #expect(first.process.terminationReason == .uncaughtSignal)
         let committed = try connection.query("SELECT pages_fetched FROM etl.windows").int(0, "pages_fetched") ?? 0
         #expect((3..<10).contains(committed), "killed after \(committed) pages")
 
-        let second = try launch()
-        second.waitUntilExit()
-        #expect(second.terminationStatus == 0)
+        let second = try UsageETLProcess(arguments, environment: environment)
+        #expect(second.wait().0 == 0)
 
         // Each page requested once; at most the one in flight at the kill was requested twice.
         var perCursor: [String: Int] = [:]
