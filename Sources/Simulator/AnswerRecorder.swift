@@ -15,9 +15,7 @@ struct AnswerRecorder: Sendable {
     func record(endpoint: String, reply: HTTPReply) {
         guard reply.fault == nil, !reply.deviatesFromSchema,
               reply.headers.contains(where: { $0.0 == "Content-Type" && $0.1 == "application/json" }) else { return }
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in reply.body { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        let file = directory.appendingPathComponent("\(endpoint).\(reply.status).\(String(hash, radix: 16)).json")
+        let file = directory.appendingPathComponent("\(endpoint).\(reply.status).\(String(Mix.bytes(reply.body), radix: 16)).json")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: file.path) {
             try? Data(reply.body).write(to: file, options: .atomic)

@@ -20,9 +20,12 @@ enum Mix {
         return Double(state >> 11) / Double(1 << 53)
     }
 
-    static func string(_ text: String) -> UInt64 {
+    static func string(_ text: String) -> UInt64 { bytes(text.utf8) }
+
+    /// FNV-1a of a byte sequence.
+    static func bytes<Bytes: Sequence>(_ bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
         return h
     }
 }
