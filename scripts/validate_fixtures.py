@@ -5,8 +5,9 @@ Usage: validate_fixtures.py DIR [DIR ...]
 
 Each DIR holds JSON bodies: fixtures (`<name>.json` beside `<name>.query`, whose request line names
 the endpoint) or answers recorded by the simulator during the tests (`<endpoint>.<status>.<hash>.json`).
-Pages are checked against `UsageResponse`, error bodies against `ErrorResponse`, and every result's
-`object` must be the one of its endpoint. Exits 1 naming each file that fails.
+Usage and costs pages are checked against `UsageResponse` (and every result's `object` must be the
+one of its endpoint), the admin list endpoints' pages against their list schemas, error bodies
+against `ErrorResponse`. Exits 1 naming each file that fails.
 """
 import decimal
 import json
@@ -32,6 +33,15 @@ RESULT_OBJECTS = {
     "costs": "organization.costs.result",
 }
 
+# The admin list endpoints that name projects, users, keys and service accounts.
+LIST_SCHEMAS = {
+    "projects": "ProjectListResponse",
+    "users": "UserListResponse",
+    "api_keys": "ProjectApiKeyListResponse",
+    "service_accounts": "ProjectServiceAccountListResponse",
+    "admin_api_keys": "ApiKeyList",
+}
+
 
 def validator(components, name):
     schema = {"$ref": f"#/components/schemas/{name}", "components": components}
@@ -53,6 +63,7 @@ def main(directories):
     components = json.loads(DESCRIPTION.read_text())["components"]
     page_schema = validator(components, "UsageResponse")
     error_schema = validator(components, "ErrorResponse")
+    list_schemas = {name: validator(components, schema) for name, schema in LIST_SCHEMAS.items()}
     failures, checked = [], 0
     for directory in map(pathlib.Path, directories):
         if not directory.is_dir():
@@ -60,7 +71,7 @@ def main(directories):
         for path in sorted(directory.glob("*.json")):
             checked += 1
             endpoint = endpoint_of(path)
-            if endpoint not in RESULT_OBJECTS:
+            if endpoint not in RESULT_OBJECTS and endpoint not in LIST_SCHEMAS:
                 failures.append(f"{path}: cannot tell its endpoint ('{endpoint}')")
                 continue
             try:
@@ -69,12 +80,12 @@ def main(directories):
                 failures.append(f"{path}: not JSON: {error}")
                 continue
             is_error = isinstance(document, dict) and "error" in document
-            schema = error_schema if is_error else page_schema
+            schema = error_schema if is_error else list_schemas.get(endpoint, page_schema)
             errors = sorted(schema.iter_errors(document), key=lambda e: list(e.absolute_path))
             for error in errors[:3]:
                 where = "/".join(str(p) for p in error.absolute_path) or "(root)"
                 failures.append(f"{path}: {where}: {error.message[:300]}")
-            if errors or is_error:
+            if errors or is_error or endpoint in LIST_SCHEMAS:
                 continue
             expected = RESULT_OBJECTS[endpoint]
             for b, bucket in enumerate(document["data"]):

@@ -69,6 +69,16 @@ public final class APISimulator: Sendable {
         state.withLock { $0.restatementVersion += 1 }
     }
 
+    /// The next step of organisation life lands in the directory (see `SimulatedDirectory`).
+    public func changeDirectory() {
+        configure { $0.directoryChanges += 1 }
+    }
+
+    /// The directory as the list endpoints would answer now.
+    public var directory: SimulatedDirectory {
+        SimulatedDirectory(organization: organization, changes: configuration.directoryChanges)
+    }
+
     /// The ground truth as the simulator would answer now.
     public var groundTruth: GroundTruth {
         state.withLock { s in
@@ -99,7 +109,12 @@ public final class APISimulator: Sendable {
         let prefix = "/v1"
         guard request.path.hasPrefix(prefix) else { return Self.error(404, "Unknown path \(request.path)", type: "invalid_request_error") }
         let path = String(request.path.dropFirst(prefix.count))
-        guard let endpoint = EndpointCatalog.all.first(where: { $0.path == path }) else {
+        let route: Route
+        if let endpoint = EndpointCatalog.all.first(where: { $0.path == path }) {
+            route = .usage(endpoint)
+        } else if let list = DirectoryRoute(path: path) {
+            route = .directory(list)
+        } else {
             return Self.error(404, "Invalid URL (GET \(request.path))", type: "invalid_request_error")
         }
         let (config, sequence, limited, version) = state.withLock { s -> (SimulatorConfiguration, UInt64, Double?, Int) in
@@ -116,39 +131,77 @@ public final class APISimulator: Sendable {
             }
             return (s.configuration, s.sequence, retryAfter, s.restatementVersion)
         }
-        let window = endpoint.name + "?" + request.query.filter { $0.0 != "page" }.map { "\($0.0)=\($0.1)" }.sorted().joined(separator: "&")
+        let window = path + "?" + request.query.filter { $0.0 != "page" }.map { "\($0.0)=\($0.1)" }.sorted().joined(separator: "&")
         state.withLock { s in
             s.inFlight[window, default: 0] += 1
             s.maxSameWindowInFlight = max(s.maxSameWindowInFlight, s.inFlight[window]!)
         }
         // Latency is spent while the request counts as in flight.
         if config.faults.latencyMilliseconds > 0 { usleep(UInt32(config.faults.latencyMilliseconds) * 1000) }
-        let reply = answer(request, endpoint: endpoint, config: config, sequence: sequence, rateLimitedFor: limited, version: version)
+        var reply: HTTPReply
+        switch admit(request, config: config, sequence: sequence, rateLimitedFor: limited) {
+        case .refused(let refusal):
+            reply = refusal
+        case .admitted(let wireFault, let bodyFault):
+            switch route {
+            case .usage(let endpoint):
+                reply = answer(request, endpoint: endpoint, config: config, sequence: sequence, version: version, wrongType: bodyFault == .wrongType)
+            case .directory(let list):
+                reply = list.answer(request.query, directory: SimulatedDirectory(organization: organization, changes: config.directoryChanges),
+                                    organization: organization)
+            }
+            if reply.status == 200, bodyFault != nil {
+                if bodyFault == .malformed {
+                    reply.body = Array(reply.body.prefix(max(1, reply.body.count * 2 / 3))) + Array("<!-- upstream -->".utf8)
+                }
+                reply.deviatesFromSchema = true
+            }
+            reply.fault = wireFault
+        }
         state.withLock { s in
             s.inFlight[window]! -= 1
             if s.inFlight[window] == 0 { s.inFlight[window] = nil }
         }
         let faultName: String? = reply.fault.map { "\($0)" } ?? (reply.status == 200 ? nil : String(reply.status))
-        state.withLock { $0.log.append(RecordedRequest(endpoint: endpoint.name, query: request.query, status: reply.status, fault: faultName)) }
-        AnswerRecorder.fromEnvironment?.record(endpoint: endpoint.name, reply: reply)
+        state.withLock { $0.log.append(RecordedRequest(endpoint: route.name, query: request.query, status: reply.status, fault: faultName)) }
+        AnswerRecorder.fromEnvironment?.record(endpoint: route.name, reply: reply)
         return reply
     }
 
-    private func answer(_ request: HTTPRequest, endpoint: Endpoint, config: SimulatorConfiguration, sequence: UInt64,
-                        rateLimitedFor: Double?, version: Int) -> HTTPReply {
-        guard request.method == "GET" else { return Self.error(405, "Method not allowed", type: "invalid_request_error") }
+    /// What a path asks for: a usage or costs page, or a page of the directory.
+    private enum Route {
+        case usage(Endpoint)
+        case directory(DirectoryRoute)
+
+        var name: String {
+            switch self {
+            case .usage(let endpoint): endpoint.name
+            case .directory(let list): list.name
+            }
+        }
+    }
+
+    /// Whether a request gets an answer: authentication, the rate limit, and injected faults.
+    private enum Admission {
+        case refused(HTTPReply)
+        /// Answer it, then break the answer on the wire or in its body as drawn.
+        case admitted(wireFault: HTTPReply.WireFault?, bodyFault: FaultConfiguration.Kind?)
+    }
+
+    private func admit(_ request: HTTPRequest, config: SimulatorConfiguration, sequence: UInt64, rateLimitedFor: Double?) -> Admission {
+        guard request.method == "GET" else { return .refused(Self.error(405, "Method not allowed", type: "invalid_request_error")) }
         // Authentication.
         guard let authorization = request.headers["authorization"], authorization.hasPrefix("Bearer ") else {
-            return Self.error(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                              type: "invalid_request_error")
+            return .refused(Self.error(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                                       type: "invalid_request_error"))
         }
         let key = String(authorization.dropFirst("Bearer ".count))
         if key != config.adminKey {
             if key.hasPrefix("sk-admin-") || !key.hasPrefix("sk-") {
-                return Self.error(401, "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key")
+                return .refused(Self.error(401, "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key"))
             }
-            return Self.error(403, "You have insufficient permissions for this operation. Missing scopes: api.usage.read. Use an admin key.",
-                              type: "invalid_request_error", code: "insufficient_permissions")
+            return .refused(Self.error(403, "You have insufficient permissions for this operation. Missing scopes: api.usage.read. Use an admin key.",
+                                       type: "invalid_request_error", code: "insufficient_permissions"))
         }
         if let retryAfter = rateLimitedFor {
             var reply = Self.error(429, "Rate limit reached for requests. Please try again later.", type: "requests", code: "rate_limit_exceeded")
@@ -156,7 +209,7 @@ public final class APISimulator: Sendable {
                               ("x-ratelimit-limit-requests", String(config.requestsPerMinute ?? 0)),
                               ("x-ratelimit-remaining-requests", "0"),
                               ("x-ratelimit-reset-requests", "\(Int(retryAfter.rounded(.up)))s")]
-            return reply
+            return .refused(reply)
         }
         // Injected faults, decided by the seed and the request's sequence number.
         let faults = config.faults
@@ -168,19 +221,26 @@ public final class APISimulator: Sendable {
             case .rateLimited:
                 var reply = Self.error(429, "Rate limit reached for requests.", type: "requests", code: "rate_limit_exceeded")
                 reply.headers += [("Retry-After", "1"), ("retry-after-ms", "200"), ("x-ratelimit-remaining-requests", "0")]
-                return reply
-            case .serverError: return Self.error(500, "The server had an error while processing your request.", type: "server_error")
-            case .badGateway: return HTTPReply(status: 502, headers: [("Content-Type", "text/html")], body: Array("<html><body>502 Bad Gateway</body></html>".utf8))
-            case .unavailable: return Self.error(503, "The engine is currently overloaded, please try again later.", type: "server_error")
+                return .refused(reply)
+            case .serverError: return .refused(Self.error(500, "The server had an error while processing your request.", type: "server_error"))
+            case .badGateway: return .refused(HTTPReply(status: 502, headers: [("Content-Type", "text/html")], body: Array("<html><body>502 Bad Gateway</body></html>".utf8)))
+            case .unavailable: return .refused(Self.error(503, "The engine is currently overloaded, please try again later.", type: "server_error"))
             case .timeout:
                 var reply = Self.error(503, "Timed out", type: "server_error")
                 reply.delayMilliseconds = faults.timeoutMilliseconds
-                return reply
+                return .refused(reply)
             case .reset: wireFault = .resetMidBody
             case .truncated: wireFault = .truncateBody
             case .malformed, .wrongType: bodyFault = kind
             }
         }
+        return .admitted(wireFault: wireFault, bodyFault: bodyFault)
+    }
+
+    /// A usage or costs page.
+    private func answer(_ request: HTTPRequest, endpoint: Endpoint, config: SimulatorConfiguration, sequence: UInt64,
+                        version: Int, wrongType: Bool) -> HTTPReply {
+        let faults = config.faults
         let now = config.now ?? Int64(Date().timeIntervalSince1970)
         let query: UsageQuery
         let pageStart: Int64?
@@ -225,7 +285,7 @@ public final class APISimulator: Sendable {
             if i > 0 { json.raw(",") }
             let results = truth.results(query, from: range.0, to: range.1, now: now)
             writeBucket(&json, start: range.0, end: range.1, results: results, endpoint: endpoint,
-                        faults: faults, wrongType: bodyFault == .wrongType && i == 0)
+                        faults: faults, wrongType: wrongType && i == 0)
         }
         json.raw("],\"has_more\":\(hasMore),\"next_page\":")
         if let nextStart {
@@ -234,15 +294,12 @@ public final class APISimulator: Sendable {
             json.raw("null")
         }
         json.raw("}")
-        var body = json.bytes
-        if bodyFault == .malformed { body = Array(body.prefix(max(1, body.count * 2 / 3))) + Array("<!-- upstream -->".utf8) }
         var reply = HTTPReply(status: 200, headers: [("Content-Type", "application/json"),
-                                                     ("x-request-id", "req_\(sequence)")], body: body)
+                                                     ("x-request-id", "req_\(sequence)")], body: json.bytes)
         if let rpm = config.requestsPerMinute {
             reply.headers.append(("x-ratelimit-limit-requests", String(rpm)))
         }
-        reply.fault = wireFault
-        reply.deviatesFromSchema = bodyFault != nil || faults.oldSpellings || faults.amountAsString
+        reply.deviatesFromSchema = faults.oldSpellings || faults.amountAsString
         return reply
     }
 
@@ -434,6 +491,9 @@ public final class APISimulator: Sendable {
                 if let ttl = param("cursor_ttl") { config.faults.cursorTTLSeconds = Int(ttl) }
                 if let rpm = param("rpm") { config.requestsPerMinute = Int(rpm) }
             }
+            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
+        case "/__sim/directory":
+            changeDirectory()
             return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
         case "/__sim/restate":
             restate()

@@ -4,7 +4,8 @@ import Foundation
 /// the HTTP request whose answer is the fixture's body.
 ///
 /// The file is line-oriented: `# comments`, `key: value` settings (`seed`, `preset`, `now`,
-/// `authorization` = `admin` | `none` | a literal key, `quirks` comma-separated), then one
+/// `authorization` = `admin` | `none` | a literal key, `quirks` comma-separated,
+/// `directory_changes` = steps of organisation life applied to the directory), then one
 /// `GET /v1/…?…` line. A `{cursor:<fixture>}` placeholder in the request is replaced by the
 /// `next_page` of another fixture, so multi-page sequences stay consistent when regenerated.
 public struct FixtureRequest: Sendable, Equatable {
@@ -13,6 +14,7 @@ public struct FixtureRequest: Sendable, Equatable {
     public var now: Int64
     public var authorization: String = "admin"
     public var quirks: [String] = []
+    public var directoryChanges = 0
     public var target: String
 
     public struct ParseError: Error, CustomStringConvertible {
@@ -50,6 +52,9 @@ public struct FixtureRequest: Sendable, Equatable {
                 now = parsed
             case "authorization": authorization = value
             case "quirks": quirks = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            case "directory_changes":
+                guard let parsed = Int(value), parsed >= 0 else { throw ParseError(line: index + 1, message: "directory_changes must be a count") }
+                directoryChanges = parsed
             default: throw ParseError(line: index + 1, message: "unknown setting '\(key)'")
             }
         }
@@ -69,6 +74,7 @@ public struct FixtureRequest: Sendable, Equatable {
         configuration.faults.oldSpellings = quirks.contains("old-spellings")
         configuration.faults.amountAsString = quirks.contains("amount-as-string")
         configuration.faults.duplicateResults = quirks.contains("duplicate-results")
+        configuration.directoryChanges = directoryChanges
         return configuration
     }
 

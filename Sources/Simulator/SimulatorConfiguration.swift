@@ -50,6 +50,8 @@ public struct SimulatorConfiguration: Sendable {
     public var faults = FaultConfiguration()
     /// Hours from which data is restated (nil: no restatement).
     public var restateFromHour: Int64?
+    /// How many steps of organisation life the directory has seen (renames, archiving, deletions; see `SimulatedDirectory`).
+    public var directoryChanges = 0
 
     public init() {}
 }

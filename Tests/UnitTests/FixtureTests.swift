@@ -74,7 +74,7 @@ struct FixtureTests {
     @Test func errorFixturesUseOpenAIsErrorShape() throws {
         let set = try FixtureSet(directory: Self.pages)
         let errors = set.fixtures.filter { $0.name.hasPrefix("error-") }
-        #expect(Set(errors.map(\.reply.status)) == [400, 401, 403])
+        #expect(Set(errors.map(\.reply.status)) == [400, 401, 403, 404])
         for fixture in errors {
             let error = try JSONParser.parse(fixture.reply.body)["error"]
             guard case .string = error?["message"], case .string = error?["type"] else {

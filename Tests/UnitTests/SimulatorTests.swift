@@ -32,6 +32,35 @@ struct SimulatorTests {
         #expect((body["error"] as? [String: Any])?["param"] as? String == "limit")
     }
 
+    @Test func directoryListsPageByAfterAndHideWhatIsGone() {
+        let directory = simulator.directory
+        var ids: [String] = []
+        var after: String? = nil
+        repeat {
+            let (status, body) = get("/organization/users", [("limit", "4")] + (after.map { [("after", $0)] } ?? []))
+            #expect(status == 200)
+            let page = (body["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            ids += page
+            #expect(body["last_id"] as? String == page.last)
+            after = body["has_more"] as? Bool == true ? page.last : nil
+        } while after != nil
+        #expect(ids == directory.users.map(\.id))
+        let active = get("/organization/projects", [("limit", "100")]).1["data"] as? [[String: Any]] ?? []
+        #expect(active.count == directory.projects.filter { $0.archivedAt == nil }.count)
+        let all = get("/organization/projects", [("limit", "100"), ("include_archived", "true")]).1["data"] as? [[String: Any]] ?? []
+        #expect(all.count == directory.projects.count)
+        #expect(get("/organization/projects", [("limit", "101")]).0 == 400)
+        #expect(get("/organization/projects/proj_missing/api_keys", []).0 == 404)
+        #expect(get("/organization/users", [], key: nil).0 == 401)
+
+        simulator.changeDirectory()
+        let deleted = simulator.directory.apiKeys[0]
+        let keys = get("/organization/projects/\(deleted.projectID)/api_keys", [("limit", "100")]).1["data"] as? [[String: Any]] ?? []
+        #expect(!keys.contains { $0["id"] as? String == deleted.id })
+        // A cursor naming an entry that has gone since still pages on.
+        #expect(get("/organization/projects/\(deleted.projectID)/api_keys", [("after", deleted.id)]).0 == 200)
+    }
+
     @Test func costsAcceptOnlyDailyBucketsAndRefuseAPIKeyGrouping() {
         let start = String(Self.now - 10 * 86_400)
         #expect(get("/organization/costs", [("start_time", start), ("bucket_width", "1h")]).0 == 400)
