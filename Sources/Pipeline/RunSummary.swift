@@ -11,6 +11,8 @@ public struct RunSummary: Sendable {
     /// Set when the key was refused: the run stopped early.
     public var unauthorized: String?
     public var interrupted = false
+    /// Set when the windows were loaded but the named dimensions could not be refreshed.
+    public var directoryError: String?
 
     public init() {}
 
@@ -18,6 +20,7 @@ public struct RunSummary: Sendable {
         if unauthorized != nil { return "failed" }
         if interrupted { return "interrupted" }
         if windowsFailed > 0 { return windowsDone > 0 ? "partial" : "failed" }
+        if directoryError != nil { return "partial" }
         return "succeeded"
     }
 

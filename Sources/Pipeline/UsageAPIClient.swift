@@ -42,11 +42,25 @@ public final class UsageAPIClient {
     /// Fetches and decodes one page, retrying transient failures.
     public func fetch(_ spec: StreamSpec, window: TimeRange, cursor: String?) throws -> FetchedPage {
         let pathAndQuery = Self.requestQuery(spec, window: window, cursor: cursor, pageLimit: configuration.pageLimit)
+        let decoder = PageDecoder(endpoint: spec.endpoint)
+        let (page, body, retries) = try get(pathAndQuery) { try decoder.decode($0) }
+        return FetchedPage(requestQuery: pathAndQuery, status: 200, body: body, page: page, retries: retries)
+    }
+
+    /// Fetches one page of an admin list endpoint (`after`: the last id of the previous page).
+    public func fetch(_ list: DirectoryList, after: String?, limit: Int = DirectoryList.maxPageSize) throws -> DirectoryPage {
+        let query = list.queryItems(after: after, limit: limit).map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
+        return try get(list.path + "?" + query) { try DirectoryPage(decoding: $0, list: list) }.value
+    }
+
+    /// GETs `pathAndQuery` and decodes a 200 answer, retrying what may pass: 429 and 5xx (after
+    /// their Retry-After), transport failures, and bodies `decode` rejects with a `DecodeError`.
+    /// 401/403 and other 4xx answers are final.
+    private func get<T>(_ pathAndQuery: String, decode: ([UInt8]) throws -> T) throws -> (value: T, body: [UInt8], retries: Int) {
         let url = configuration.baseURL + pathAndQuery
         var headers = [("Authorization", "Bearer " + configuration.adminKey)]
         if let organization = configuration.organizationHeader { headers.append(("OpenAI-Organization", organization)) }
         if let project = configuration.projectHeader { headers.append(("OpenAI-Project", project)) }
-        let decoder = PageDecoder(endpoint: spec.endpoint)
         var lastFailure = ""
         for attempt in 1...max(1, configuration.maxAttempts) {
             limiter.acquire()
@@ -56,10 +70,9 @@ public final class UsageAPIClient {
                 switch response.status {
                 case 200:
                     do {
-                        let page = try decoder.decode(response.body)
-                        return FetchedPage(requestQuery: pathAndQuery, status: 200, body: response.body, page: page, retries: attempt - 1)
+                        return (try decode(response.body), response.body, attempt - 1)
                     } catch let error as DecodeError {
-                        lastFailure = error.description // damaged bodies are retried; a persistent one fails the window
+                        lastFailure = error.description // damaged bodies are retried; a persistent one fails
                     }
                 case 401, 403:
                     throw APIError.unauthorized(status: response.status, message: Self.errorMessage(response.body))

@@ -35,22 +35,37 @@ struct LoadSession {
     /// The organization the rows are filed under (may ask the API once: call after validating input).
     func organization() throws -> String { try api.organization(configuration, now: runner.now) }
 
-    /// Plans each stream's range and loads the windows that need work.
-    func execute(plans: [(StreamSpec, TimeRange)], refetch: Bool) throws {
-        try execute(refetch: refetch) {
+    /// Plans each stream's range and loads the windows that need work; then, when
+    /// `namesOf` is given, refreshes that organization's named dimensions.
+    func execute(plans: [(StreamSpec, TimeRange)], refetch: Bool, namesOf organization: String? = nil) throws {
+        try execute(refetch: refetch, namesOf: organization) {
             try plans.flatMap { try runner.plan([$0.0], range: $0.1, refetch: refetch, connection: connection) }
         }
     }
 
     /// Loads the windows `jobs` names, records the run and exits accordingly.
-    func execute(refetch: Bool, jobs: () throws -> [Runner.Job]) throws {
+    func execute(refetch: Bool, namesOf organization: String? = nil, jobs: () throws -> [Runner.Job]) throws {
         StopSignal.install()
         let started = Date()
         let runID = try RunReporting.begin(command, connection: connection)
         let jobs = try jobs()
         Logging.logger.info("\(command): \(jobs.count) windows to load")
-        let summary = runner.run(jobs, refetch: refetch)
+        var summary = runner.run(jobs, refetch: refetch)
         progress?.end()
+        if let organization, !summary.interrupted, summary.unauthorized == nil, !StopSignal.isRequested {
+            do {
+                let outcome = try DirectoryRefresh(configuration: configuration, connection: connection)
+                    .run(organization: organization, waitIfBusy: false)
+                if outcome.skipped {
+                    Logging.logger.info("\(command): names are being refreshed by another run; not refreshed twice")
+                } else {
+                    Logging.logger.info("\(command): names refreshed: \(outcome.projects) projects, \(outcome.users) users, \(outcome.apiKeys) API keys, \(outcome.serviceAccounts) service accounts; \(outcome.changes) changes; \(outcome.requests) requests")
+                }
+            } catch {
+                Logging.logger.error("\(command): names not refreshed: \(error)")
+                summary.directoryError = "\(error)"
+            }
+        }
         try reporting.finish(command, runID: runID, started: started, summary: summary, connection: connection)
     }
 }

@@ -19,7 +19,7 @@ enum RunReporting {
                    rows_loaded = $6, bytes_fetched = $7, errors = $8::text[]
             WHERE run_id = $1
             """, [.int64(runID), .text(summary.outcome), .int(summary.windowsDone), .int(summary.windowsFailed),
-                  .int(summary.pages), .int(summary.rows), .int(summary.bytes), PostgresArray.text(Array(summary.errors.prefix(50)))])
+                  .int(summary.pages), .int(summary.rows), .int(summary.bytes), PostgresArray.text(Array((summary.errors + (summary.directoryError.map { ["names not refreshed: \($0)"] } ?? [])).prefix(50)))])
     }
 
     /// Prints the summary and exits 0 (all loaded), 1 (some failed or interrupted) or 2 (key refused).
@@ -29,6 +29,9 @@ enum RunReporting {
         if summary.interrupted { throw CommandFailure.failed("\(command): interrupted; run it again to resume from the checkpoints") }
         if summary.windowsFailed > 0 {
             throw CommandFailure.failed("\(command): \(summary.windowsFailed) windows failed (see `usage-etl status`; `usage-etl rerun --failed` retries them)")
+        }
+        if let directoryError = summary.directoryError {
+            throw CommandFailure.failed("\(command): every window loaded, but the names of projects, users and keys were not refreshed (`usage-etl dimensions` retries): \(directoryError)")
         }
     }
 }

@@ -17,6 +17,8 @@ struct Sync: ParsableCommand {
     var initialDays: Int?
     @Option(help: "Hours re-fetched behind the high-water mark (default: the pipeline's lookback, else 48 for 1d, 6 for 1h, 1 for 1m).")
     var lookbackHours: Int?
+    @Flag(help: "Do not refresh the names of projects, users, API keys and service accounts after loading.")
+    var skipDimensions = false
 
     func validate() throws {
         if let initialDays, !(1...365).contains(initialDays) { throw ValidationError("--initial-days must be between 1 and 365") }
@@ -40,6 +42,6 @@ struct Sync: ParsableCommand {
             let since = max(min((mark ?? now - initial) - lookback, now - 1), now - 364 * 86_400)
             plans.append((spec, TimeRange(start: since, end: now)))
         }
-        try session.execute(plans: plans, refetch: false)
+        try session.execute(plans: plans, refetch: false, namesOf: skipDimensions ? nil : organization)
     }
 }
