@@ -63,6 +63,7 @@ public final class Runner: Sendable {
     /// Processes jobs on `parallelism` worker threads, each with its own connection and HTTP client.
     public func run(_ jobs: [Job], refetch: Bool) -> RunSummary {
         let queue = Mutex<[Job]>(jobs.reversed())
+        let held = Mutex<[Job]>([])
         let total = Mutex<RunSummary>(RunSummary())
         let stopAll = Atomic<Bool>(false)
         let progress = Mutex(RunProgress(windowsTotal: jobs.count))
@@ -91,11 +92,19 @@ public final class Runner: Sendable {
                 return
             }
             let client = UsageAPIClient(configuration: api, limiter: limiter)
+            // First every window nobody holds; then, waiting, the ones another session held (a
+            // concurrent run, or the connection of a killed one that PostgreSQL has not closed
+            // yet), so a run that succeeds leaves each of its windows done.
             while true {
                 if StopSignal.isRequested { summary.interrupted = true; return }
                 if stopAll.load(ordering: .relaxed) { return }
-                guard let job = queue.withLock({ $0.popLast() }) else { return }
-                let result = process(job, refetch: refetch, connection: connection, client: client) { report(1, nil) }
+                let next = queue.withLock { q in q.popLast().map { ($0, false) } } ?? held.withLock { h in h.popLast().map { ($0, true) } }
+                guard let (job, waiting) = next else { return }
+                guard let result = process(job, refetch: refetch, connection: connection, client: client, waitForClaim: waiting,
+                                           onPage: { report(1, nil) }) else {
+                    held.withLock { $0.insert(job, at: 0) }
+                    continue
+                }
                 report(0, result)
                 summary.add(result)
                 if result.unauthorized != nil { stopAll.store(true, ordering: .relaxed) }
@@ -104,17 +113,26 @@ public final class Runner: Sendable {
         return total.withLock { $0 }
     }
 
-    /// Claims and processes one window; a window another process holds is skipped.
+    /// How long a run waits for a window another session holds before leaving it to that session.
+    static let claimWait = 900
+
+    /// Claims and processes one window. Returns nil when another session holds the window and
+    /// `waitForClaim` is false; when waiting, a window still held after `claimWait` is skipped.
     func process(_ job: Job, refetch: Bool, connection: PostgresConnection, client: UsageAPIClient,
-                 onPage: () -> Void = {}) -> RunSummary {
+                 waitForClaim: Bool = false, onPage: () -> Void = {}) -> RunSummary? {
         var summary = RunSummary()
         let store = WindowStore(connection: connection)
         let label = "\(job.spec.endpoint.name) \(job.spec.width.rawValue) \(UTCTime.format(job.window.range.start))..\(UTCTime.format(job.window.range.end))"
         do {
-            guard try store.tryClaim(job.window.id) else {
-                logger.info("\(label): held by another worker, skipped")
-                summary.windowsSkipped += 1
-                return summary
+            if !waitForClaim {
+                guard try store.tryClaim(job.window.id) else { return nil }
+            } else {
+                logger.info("\(label): held by another session; waiting for it")
+                guard try store.claim(job.window.id, waitingUpTo: Self.claimWait) else {
+                    logger.warning("\(label): still held by another session after \(Self.claimWait) s, skipped")
+                    summary.windowsSkipped += 1
+                    return summary
+                }
             }
             defer { try? store.release(job.window.id) }
             guard var window = try store.window(id: job.window.id) else { return summary }

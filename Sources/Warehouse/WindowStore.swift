@@ -80,6 +80,19 @@ public struct WindowStore {
         try connection.query("SELECT pg_try_advisory_lock(7402, $1::int)", [.int64(windowID)]).scalar == "t"
     }
 
+    /// Claims a window, waiting up to `seconds` for the session that holds it; false when it
+    /// still holds it then.
+    public func claim(_ windowID: Int64, waitingUpTo seconds: Int) throws -> Bool {
+        try connection.query("SELECT set_config('lock_timeout', $1, false)", [.text("\(seconds)s")])
+        defer { _ = try? connection.query("SELECT set_config('lock_timeout', '0', false)") }
+        do {
+            try connection.query("SELECT pg_advisory_lock(7402, $1::int)", [.int64(windowID)])
+            return true
+        } catch let error as PostgresError where error.sqlState == "55P03" {
+            return false
+        }
+    }
+
     public func release(_ windowID: Int64) throws {
         try connection.query("SELECT pg_advisory_unlock(7402, $1::int)", [.int64(windowID)])
     }
