@@ -22,8 +22,8 @@ enum Logging {
     static func bootstrap(_ format: Format) {
         LoggingSystem.bootstrap { label in
             switch format {
-            case .text: StreamLogHandler.standardError(label: label)
-            case .json: JSONLogHandler(label: label)
+            case .text: RedactingLogHandler(inner: StreamLogHandler.standardError(label: label))
+            case .json: RedactingLogHandler(inner: JSONLogHandler(label: label))
             }
         }
     }

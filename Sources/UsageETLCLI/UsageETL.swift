@@ -18,6 +18,11 @@ public struct UsageETL: ParsableCommand {
 
     /// Runs the command line and exits with the documented codes (2 for usage errors).
     public static func runMain(_ arguments: [String]? = nil) -> Never {
+        // A key on the command line is visible to every user (ps, /proc) and stays in shell history.
+        if (arguments ?? Array(CommandLine.arguments.dropFirst())).contains(where: Redaction.looksLikeKey) {
+            Console.error("an API key was given on the command line; it is not used and not shown. Pass it in OPENAI_ADMIN_KEY or a file named by --admin-key-file, and consider rotating it (it may be in your shell history)")
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

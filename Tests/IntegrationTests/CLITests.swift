@@ -23,7 +23,7 @@ struct CLITests {
         (["backfill", "--since", "2026-01-01", "--until", "2026-02-01", "--endpoint", "costs", "--bucket-width", "1h"], "does not support bucket width 1h"),
         (["backfill", "--since", "2026-01-01", "--until", "2026-02-01", "--bucket-width", "2d"], "invalid --bucket-width"),
         (["rerun"], "pass --failed"),
-        (["backfill", "--since", "2026-01-01", "--until", "2026-02-01", "--admin-key", "sk-admin-x"], "Unknown option"),
+        (["backfill", "--since", "2026-01-01", "--until", "2026-02-01", "--admin-key", "sk-admin-x"], "given on the command line"),
     ])
     func invalidInputExitsTwoWithAMessage(arguments: [String], message: String) throws {
         let (status, output) = try run(arguments, environment: ["OPENAI_ADMIN_KEY": "sk-admin-x"])

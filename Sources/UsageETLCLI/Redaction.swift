@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+
+/// Keeps API keys out of everything the process writes: anything shaped like an OpenAI key
+/// (`sk-…`) or a bearer credential is masked in console lines and log records, whatever their
+/// level. The key is never logged on purpose; this is the net under that rule, for messages that
+/// quote input back (argument errors, API error bodies).
+enum Redaction {
+    private static let pattern = try! NSRegularExpression(pattern: #"(sk-[A-Za-z0-9_\-]{6,}|(?i:bearer)\s+[A-Za-z0-9_\-.~+/]+=*)"#)
+
+    /// `text` with every key-shaped token replaced by `[redacted key]`.
+    static func apply(_ text: String) -> String {
+        guard text.contains("sk-") || text.range(of: "bearer", options: .caseInsensitive) != nil else { return text }
+        let range = NSRange(text.startIndex..., in: text)
+        return pattern.stringByReplacingMatches(in: text, range: range, withTemplate: "[redacted key]")
+    }
+
+    /// Whether an argument looks like a key (operators must not pass keys on the command line).
+    static func looksLikeKey(_ argument: String) -> Bool {
+        let range = NSRange(argument.startIndex..., in: argument)
+        return pattern.firstMatch(in: argument, range: range) != nil
+    }
+}
+
+/// A log handler that redacts message and metadata before another handler writes them.
+struct RedactingLogHandler: LogHandler {
+    var inner: any LogHandler
+
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        let cleaned = metadata?.mapValues { Logger.Metadata.Value.string(Redaction.apply($0.description)) }
+        inner.log(level: level, message: Logger.Message(stringLiteral: Redaction.apply(message.description)), metadata: cleaned,
+                  source: source, file: file, function: function, line: line)
+    }
+}
