@@ -2,7 +2,7 @@
 # installed by `make deps` (run by the other targets).
 SWIFT       ?= swift
 PG          := scripts/pg.sh
-APT_PKGS    := libpq-dev libcurl4-openssl-dev libzstd-dev pkg-config postgresql-15 python3-jsonschema
+APT_PKGS    := libpq-dev libcurl4-openssl-dev libzstd-dev pkg-config postgresql-15 postgresql-client-15 python3-jsonschema
 TEST_DB_URL  = $(shell $(PG) url)
 
 .PHONY: all build release deps pg-start pg-stop test test-unit demo bench chaos fixtures-check clean
@@ -14,6 +14,7 @@ deps:
 	@missing=""; \
 	pkg-config --exists libpq libcurl libzstd 2>/dev/null || missing="yes"; \
 	[ -x /usr/lib/postgresql/15/bin/initdb ] || missing="yes"; \
+	command -v psql >/dev/null || missing="yes"; \
 	python3 -c 'import jsonschema' 2>/dev/null || missing="yes"; \
 	if [ -n "$$missing" ]; then \
 		echo "make deps: installing $(APT_PKGS)"; \
@@ -45,6 +46,7 @@ test: deps
 	rm -rf $(SIM_ANSWERS); status=0; \
 	USAGE_ETL_TEST_DATABASE_URL="$(TEST_DB_URL)" USAGE_API_SIM_RECORD_DIR="$(CURDIR)/$(SIM_ANSWERS)" \
 		$(SWIFT) test --skip-build || status=$$?; \
+	python3 scripts/chaos.py --short --bin "$$($(SWIFT) build --show-bin-path)" || status=1; \
 	[ $$keep = yes ] || $(PG) stop; \
 	python3 scripts/validate_fixtures.py Fixtures/pages $(SIM_ANSWERS) || status=1; \
 	exit $$status
@@ -58,6 +60,14 @@ fixtures-check:
 bench: release
 	@keep=no; $(PG) running && keep=yes; $(PG) start; \
 	status=0; python3 bench/run.py || status=$$?; \
+	[ $$keep = yes ] || $(PG) stop; exit $$status
+
+## chaos: the full fault drills (20 SIGKILLed backfills, 10% API faults then rerun --failed, a
+## PostgreSQL restart mid-backfill, four concurrent syncs, an expired cursor on resume), each
+## compared with a clean load; prints `N passed, N failed` and fails on any failure.
+chaos: build
+	@keep=no; $(PG) running && keep=yes; $(PG) start; \
+	status=0; python3 scripts/chaos.py --bin "$$($(SWIFT) build --show-bin-path)" || status=$$?; \
 	[ $$keep = yes ] || $(PG) stop; exit $$status
 
 demo: deps

@@ -506,7 +506,8 @@ public final class APISimulator: Sendable {
             var counts: [String: Int] = [:]
             for entry in log { counts[entry.endpoint, default: 0] += 1 }
             var json = JSONWriter()
-            json.raw("{\"requests\":\(log.count),\"by_endpoint\":{")
+            json.raw("{\"requests\":\(log.count),\"faulted\":\(log.filter { $0.fault != nil }.count),")
+            json.raw("\"max_same_window_in_flight\":\(maxSameWindowInFlight),\"by_endpoint\":{")
             for (i, (name, count)) in counts.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { json.raw(",") }
                 json.key(name)
