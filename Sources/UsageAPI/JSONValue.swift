@@ -38,6 +38,8 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    /// For walking: whether the innermost open container has had no member yet.
+    private var firstMember: [Bool] = []
 
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         var parser = JSONParser(bytes: bytes)
@@ -49,6 +51,98 @@ public struct JSONParser {
     }
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
+
+    // MARK: - Walking a document without building it
+
+    /// A parser positioned at the start of `bytes`, for walking the document one member at a
+    /// time (`beginObject`/`nextKey`, `beginArray`/`nextElement`, `value`, `skipValue`, `end`), so
+    /// a large page never exists as a tree.
+    init(walking bytes: [UInt8]) {
+        self.bytes = bytes
+        skipWhitespace()
+    }
+
+    /// The first byte of the next value: `{`, `[`, `"`, a digit… (nil at the end of input).
+    var nextByte: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    /// Enters the object that starts here.
+    mutating func beginObject() throws {
+        guard nextByte == UInt8(ascii: "{") else { throw fail("expected '{'") }
+        depth += 1
+        guard depth < 512 else { throw fail("nesting too deep") }
+        index += 1
+        firstMember.append(true)
+    }
+
+    /// The next key of the object being walked (positioned at its value), or nil at its end.
+    mutating func nextKey() throws -> String? {
+        skipWhitespace()
+        guard index < bytes.count else { throw fail("unexpected end of input in object") }
+        if bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            firstMember.removeLast()
+            skipWhitespace()
+            return nil
+        }
+        if !firstMember[firstMember.count - 1] {
+            guard bytes[index] == UInt8(ascii: ",") else { throw fail("expected ',' or '}'") }
+            index += 1
+            skipWhitespace()
+        }
+        firstMember[firstMember.count - 1] = false
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+        let key = try parseString()
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+        index += 1
+        skipWhitespace()
+        return key
+    }
+
+    /// Enters the array that starts here.
+    mutating func beginArray() throws {
+        guard nextByte == UInt8(ascii: "[") else { throw fail("expected '['") }
+        depth += 1
+        guard depth < 512 else { throw fail("nesting too deep") }
+        index += 1
+        firstMember.append(true)
+    }
+
+    /// Whether another element of the array being walked follows (positioned at it).
+    mutating func nextElement() throws -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw fail("unexpected end of input in array") }
+        if bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            firstMember.removeLast()
+            skipWhitespace()
+            return false
+        }
+        if !firstMember[firstMember.count - 1] {
+            guard bytes[index] == UInt8(ascii: ",") else { throw fail("expected ',' or ']'") }
+            index += 1
+            skipWhitespace()
+        }
+        firstMember[firstMember.count - 1] = false
+        return true
+    }
+
+    /// The value that starts here, built (for the small parts of a document).
+    mutating func value() throws -> JSONValue {
+        let parsed = try parseValue()
+        skipWhitespace()
+        return parsed
+    }
+
+    /// Passes over the value that starts here.
+    mutating func skipValue() throws { _ = try value() }
+
+    /// Requires that nothing but whitespace follows the document.
+    func end() throws {
+        guard index == bytes.count else { throw fail("unexpected data after the document") }
+    }
 
     private func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: index, reason: reason) }
 

@@ -6,90 +6,189 @@ public struct PageDecoder: Sendable {
     public let endpoint: Endpoint
     private let dimensions: [Dimension]
 
+    /// Where each field of a result goes: a dimension slot, a metric slot, or a field of `amount`.
+    private let dimensionSlots: [String: Int]
+    private let metricSlots: [String: Int]
+
     public init(endpoint: Endpoint) {
         self.endpoint = endpoint
         self.dimensions = EndpointCatalog.factDimensions(endpoint)
+        dimensionSlots = Dictionary(uniqueKeysWithValues: dimensions.enumerated().map { ($1.rawValue, $0) })
+        metricSlots = Dictionary(uniqueKeysWithValues: endpoint.metrics.enumerated().map { ($1.name, $0) })
     }
 
+    /// Decodes a page by walking it: the document is never built as a tree, only one result at a
+    /// time, so a page of tens of megabytes costs little more than its decoded results.
     public func decode(_ body: [UInt8]) throws -> UsagePage {
-        let document: JSONValue
         do {
-            document = try JSONParser.parse(body)
+            return try walk(body)
         } catch let error as JSONSyntaxError {
             throw DecodeError(endpoint: endpoint.name, field: "(document)", reason: error.description)
         }
-        guard case .object = document else { throw failure(nil, nil, "(document)", "expected an object, found \(document.typeName)") }
-        guard case .array(let data)? = document["data"] else { throw failure(nil, nil, "data", "missing or not an array") }
-        guard case .bool(let hasMore)? = document["has_more"] else { throw failure(nil, nil, "has_more", "missing or not a boolean") }
+    }
+
+    private func walk(_ body: [UInt8]) throws -> UsagePage {
+        var parser = JSONParser(walking: body)
+        guard parser.nextByte == UInt8(ascii: "{") else {
+            let other = try parser.value()
+            throw failure(nil, nil, "(document)", "expected an object, found \(other.typeName)")
+        }
+        try parser.beginObject()
+        var buckets: [UsageBucket]? = nil
+        var hasMore: Bool? = nil
         var nextPage: String? = nil
-        switch document["next_page"] {
-        case .string(let cursor)?: nextPage = cursor
-        case .null?, nil: nextPage = nil
-        case let other?: throw failure(nil, nil, "next_page", "expected a string or null, found \(other.typeName)")
-        }
         var warnings: [String] = []
-        var buckets: [UsageBucket] = []
-        buckets.reserveCapacity(data.count)
-        for (b, bucketValue) in data.enumerated() {
-            guard case .object = bucketValue else { throw failure(b, nil, "data[\(b)]", "expected an object") }
-            let start = try integer(bucketValue["start_time"], b, nil, "start_time", required: true)!
-            let end = try integer(bucketValue["end_time"], b, nil, "end_time", required: true)!
-            guard end > start else { throw failure(b, nil, "end_time", "not after start_time") }
-            guard case .array(let rawResults)? = bucketValue["results"] ?? bucketValue["result"] else {
-                throw failure(b, nil, "results", "missing or not an array")
-            }
-            var results: [UsageResult] = []
-            var seen: [[String?]: Int] = [:]
-            for (r, resultValue) in rawResults.enumerated() {
-                let result = try decodeResult(resultValue, b, r)
-                if let existing = seen[result.dimensions] {
-                    results[existing] = try merge(results[existing], result, b, r)
-                    warnings.append("bucket \(start): two results with identical dimensions were summed")
-                } else {
-                    seen[result.dimensions] = results.count
-                    results.append(result)
+        while let key = try parser.nextKey() {
+            switch key {
+            case "data":
+                guard parser.nextByte == UInt8(ascii: "[") else {
+                    try parser.skipValue()
+                    throw failure(nil, nil, "data", "missing or not an array")
                 }
+                buckets = try walkBuckets(&parser, warnings: &warnings)
+            case "has_more":
+                guard case .bool(let flag) = try parser.value() else { throw failure(nil, nil, "has_more", "missing or not a boolean") }
+                hasMore = flag
+            case "next_page":
+                switch try parser.value() {
+                case .string(let cursor): nextPage = cursor
+                case .null: nextPage = nil
+                case let other: throw failure(nil, nil, "next_page", "expected a string or null, found \(other.typeName)")
+                }
+            default:
+                try parser.skipValue()
             }
-            buckets.append(UsageBucket(startTime: Int64(start), endTime: Int64(end), results: results))
         }
+        try parser.end()
+        guard let buckets else { throw failure(nil, nil, "data", "missing or not an array") }
+        guard let hasMore else { throw failure(nil, nil, "has_more", "missing or not a boolean") }
         return UsagePage(buckets: buckets, hasMore: hasMore, nextPage: nextPage, warnings: warnings)
     }
 
-    private func decodeResult(_ value: JSONValue, _ b: Int, _ r: Int) throws -> UsageResult {
-        guard case .object = value else { throw failure(b, r, "results[\(r)]", "expected an object, found \(value.typeName)") }
-        guard case .string(let object)? = value["object"] else { throw failure(b, r, "object", "missing or not a string") }
+    private func walkBuckets(_ parser: inout JSONParser, warnings: inout [String]) throws -> [UsageBucket] {
+        try parser.beginArray()
+        var buckets: [UsageBucket] = []
+        var b = 0
+        while try parser.nextElement() {
+            guard parser.nextByte == UInt8(ascii: "{") else { throw failure(b, nil, "data[\(b)]", "expected an object") }
+            try parser.beginObject()
+            var start: Int64? = nil, end: Int64? = nil
+            var results: [UsageResult]? = nil, oldSpelling: [UsageResult]? = nil
+            var merged = 0
+            while let key = try parser.nextKey() {
+                switch key {
+                case "start_time": start = try integer(try parser.value(), b, nil, "start_time", required: true)
+                case "end_time": end = try integer(try parser.value(), b, nil, "end_time", required: true)
+                case "results", "result":
+                    guard parser.nextByte == UInt8(ascii: "[") else {
+                        try parser.skipValue()
+                        throw failure(b, nil, "results", "missing or not an array")
+                    }
+                    let list = try walkResults(&parser, b, merged: &merged)
+                    if key == "results" { results = list } else { oldSpelling = list }
+                default:
+                    try parser.skipValue()
+                }
+            }
+            guard let start else { throw failure(b, nil, "start_time", "required but missing") }
+            guard let end else { throw failure(b, nil, "end_time", "required but missing") }
+            guard end > start else { throw failure(b, nil, "end_time", "not after start_time") }
+            guard let list = results ?? oldSpelling else { throw failure(b, nil, "results", "missing or not an array") }
+            for _ in 0..<merged { warnings.append("bucket \(start): two results with identical dimensions were summed") }
+            buckets.append(UsageBucket(startTime: start, endTime: end, results: list))
+            b += 1
+        }
+        return buckets
+    }
+
+    private func walkResults(_ parser: inout JSONParser, _ b: Int, merged: inout Int) throws -> [UsageResult] {
+        try parser.beginArray()
+        var results: [UsageResult] = []
+        var seen: [[String?]: Int] = [:]
+        var r = 0
+        while try parser.nextElement() {
+            let result = try walkResult(&parser, b, r)
+            if let existing = seen[result.dimensions] {
+                results[existing] = try merge(results[existing], result, b, r)
+                merged += 1
+            } else {
+                seen[result.dimensions] = results.count
+                results.append(result)
+            }
+            r += 1
+        }
+        return results
+    }
+
+    private func walkResult(_ parser: inout JSONParser, _ b: Int, _ r: Int) throws -> UsageResult {
+        guard parser.nextByte == UInt8(ascii: "{") else {
+            let other = try parser.value()
+            throw failure(b, r, "results[\(r)]", "expected an object, found \(other.typeName)")
+        }
+        try parser.beginObject()
+        var object: String? = nil
+        var dims = [String?](repeating: nil, count: dimensions.count)
+        var metrics = [String?](repeating: nil, count: endpoint.metrics.count)
+        var present = [Bool](repeating: false, count: endpoint.metrics.count)
+        var sessions: JSONValue? = nil
+        while let key = try parser.nextKey() {
+            if let slot = dimensionSlots[key] {
+                let dimension = dimensions[slot]
+                switch try parser.value() {
+                case .null: dims[slot] = nil
+                case .string(let text): dims[slot] = text
+                case .bool(let flag) where dimension.isBoolean: dims[slot] = flag ? "true" : "false"
+                case let other: throw failure(b, r, key, "expected a \(dimension.isBoolean ? "boolean" : "string") or null, found \(other.typeName)")
+                }
+            } else if let slot = metricSlots[key], key != "amount", key != "currency" {
+                let metric = endpoint.metrics[slot]
+                let value = try parser.value()
+                present[slot] = value != .null
+                switch metric.kind {
+                case .count: metrics[slot] = try integer(value, b, r, metric.name, required: metric.required).map(String.init)
+                case .decimal: metrics[slot] = try decimal(value, b, r, metric.name)
+                case .text:
+                    switch value {
+                    case .null: metrics[slot] = nil
+                    case .string(let text): metrics[slot] = text
+                    case let other: throw failure(b, r, metric.name, "expected a string or null, found \(other.typeName)")
+                    }
+                }
+            } else {
+                switch key {
+                case "object":
+                    guard case .string(let text) = try parser.value() else { throw failure(b, r, "object", "missing or not a string") }
+                    object = text
+                case "amount":
+                    let amount = try parser.value()
+                    if let slot = metricSlots["amount"] {
+                        metrics[slot] = try decimal(amount["value"], b, r, "amount.value")
+                        present[slot] = metrics[slot] != nil
+                    }
+                    if let slot = metricSlots["currency"] {
+                        switch amount["currency"] {
+                        case nil, .null?: metrics[slot] = nil
+                        case .string(let text)?: metrics[slot] = text
+                        case let other?: throw failure(b, r, "currency", "expected a string or null, found \(other.typeName)")
+                        }
+                    }
+                case "sessions":
+                    sessions = try parser.value()
+                default:
+                    try parser.skipValue()
+                }
+            }
+        }
+        guard let object else { throw failure(b, r, "object", "missing or not a string") }
         guard object == endpoint.resultObject else {
             throw failure(b, r, "object", "expected '\(endpoint.resultObject)', found '\(object)'")
         }
-        var dims: [String?] = []
-        dims.reserveCapacity(dimensions.count)
-        for dimension in dimensions {
-            switch value[dimension.rawValue] {
-            case nil, .null?: dims.append(nil)
-            case .string(let text)?: dims.append(text)
-            case .bool(let flag)? where dimension.isBoolean: dims.append(flag ? "true" : "false")
-            case let other?: throw failure(b, r, dimension.rawValue, "expected a \(dimension.isBoolean ? "boolean" : "string") or null, found \(other.typeName)")
-            }
+        if let slot = metricSlots["num_sessions"], !present[slot], let sessions {
+            metrics[slot] = try integer(sessions, b, r, "num_sessions", required: true).map(String.init)
+            present[slot] = true
         }
-        var metrics: [String?] = []
-        metrics.reserveCapacity(endpoint.metrics.count)
-        for metric in endpoint.metrics {
-            switch metric.kind {
-            case .count:
-                var raw = value[metric.name]
-                if raw == nil, metric.name == "num_sessions" { raw = value["sessions"] }
-                metrics.append(try integer(raw, b, r, metric.name, required: metric.required).map(String.init))
-            case .decimal:
-                let raw: JSONValue? = metric.name == "amount" ? value["amount"]?["value"] : value[metric.name]
-                metrics.append(try decimal(raw, b, r, metric.name == "amount" ? "amount.value" : metric.name))
-            case .text:
-                let raw: JSONValue? = metric.name == "currency" ? value["amount"]?["currency"] : value[metric.name]
-                switch raw {
-                case nil, .null?: metrics.append(nil)
-                case .string(let text)?: metrics.append(text)
-                case let other?: throw failure(b, r, metric.name, "expected a string or null, found \(other.typeName)")
-                }
-            }
+        for (slot, metric) in endpoint.metrics.enumerated() where metric.required && metrics[slot] == nil {
+            throw failure(b, r, metric.name, "required but missing")
         }
         return UsageResult(dimensions: dims, metrics: metrics)
     }

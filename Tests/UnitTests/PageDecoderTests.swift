@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import UsageAPI
+
+/// The page decoder walks documents without building them: field order does not matter, unknown
+/// fields are skipped, live spellings are accepted, and every refusal names its field.
+@Suite("Page decoder")
+struct PageDecoderTests {
+    let embeddings = PageDecoder(endpoint: EndpointCatalog.embeddings)
+
+    func page(_ text: String) throws -> UsagePage { try embeddings.decode(Array(text.utf8)) }
+
+    func refusal(_ text: String, decoder: PageDecoder? = nil) -> String {
+        do {
+            _ = try (decoder ?? embeddings).decode(Array(text.utf8))
+            return "accepted"
+        } catch let error as DecodeError {
+            return error.description
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    static let result = #"{"object":"organization.usage.embeddings.result","input_tokens":12,"num_model_requests":3,"project_id":"proj_a","model":"m"}"#
+
+    @Test func fieldOrderAndUnknownFieldsDoNotMatter() throws {
+        let ordered = try page(#"{"object":"page","data":[{"object":"bucket","start_time":0,"end_time":60,"results":[\#(Self.result)]}],"has_more":false,"next_page":null}"#)
+        let shuffled = try page(#"{"next_page":null,"extra":{"deep":[1,{"x":null}]},"has_more":false,"data":[{"results":[{"num_model_requests":3,"model":"m","future_field":[true],"project_id":"proj_a","input_tokens":12,"object":"organization.usage.embeddings.result"}],"end_time":60,"start_time":0}]}"#)
+        #expect(ordered.buckets.map(\.results) == shuffled.buckets.map(\.results))
+        #expect(ordered.buckets.first?.results.first?.metrics == ["12", "3"])
+        #expect(ordered.hasMore == false && ordered.nextPage == nil)
+    }
+
+    @Test func duplicateResultsAreSummedWithAWarning() throws {
+        let decoded = try page(#"{"data":[{"start_time":0,"end_time":60,"result":[\#(Self.result),\#(Self.result)]}],"has_more":true,"next_page":"c"}"#)
+        #expect(decoded.buckets[0].results.count == 1)
+        #expect(decoded.buckets[0].results[0].metrics == ["24", "6"])
+        #expect(decoded.warnings.count == 1)
+        #expect(decoded.nextPage == "c")
+    }
+
+    @Test func costsAmountsStayExactAndSessionsAcceptTheOldSpelling() throws {
+        let costs = PageDecoder(endpoint: EndpointCatalog.costs)
+        let decoded = try costs.decode(Array(#"{"data":[{"start_time":0,"end_time":86400,"results":[{"object":"organization.costs.result","amount":{"value":0.13080438340307526,"currency":"usd"},"line_item":"x, input","project_id":null}]}],"has_more":false,"next_page":null}"#.utf8))
+        #expect(decoded.buckets[0].results[0].metrics[0] == "0.13080438340307526")
+        #expect(decoded.buckets[0].results[0].metrics[1] == "usd")
+        let sessions = PageDecoder(endpoint: EndpointCatalog.codeInterpreterSessions)
+        let old = try sessions.decode(Array(#"{"data":[{"start_time":0,"end_time":60,"results":[{"object":"organization.usage.code_interpreter_sessions.result","sessions":7}]}],"has_more":false}"#.utf8))
+        #expect(old.buckets[0].results[0].metrics == ["7"])
+    }
+
+    @Test func refusalsNameTheField() {
+        let bucket = #"{"start_time":0,"end_time":60,"results":[RESULT]}"#
+        func with(_ result: String) -> String { #"{"data":["# + bucket.replacingOccurrences(of: "RESULT", with: result) + #"],"has_more":false}"# }
+        #expect(refusal("[]").contains("'(document)'"))
+        #expect(refusal(#"{"has_more":false}"#).contains("'data'"))
+        #expect(refusal(#"{"data":[]}"#).contains("'has_more'"))
+        #expect(refusal(#"{"data":[{"end_time":60,"results":[]}],"has_more":false}"#).contains("'start_time'"))
+        #expect(refusal(#"{"data":[{"start_time":60,"end_time":60,"results":[]}],"has_more":false}"#).contains("not after start_time"))
+        #expect(refusal(with(Self.result.replacingOccurrences(of: #""input_tokens":12,"#, with: ""))).contains("field 'input_tokens'): required but missing"))
+        #expect(refusal(with(Self.result.replacingOccurrences(of: #""input_tokens":12"#, with: #""input_tokens":"12""#))).contains("expected an integer, found string"))
+        #expect(refusal(with(Self.result.replacingOccurrences(of: "embeddings.result", with: "images.result"))).contains("'object'"))
+        #expect(refusal(with(Self.result.replacingOccurrences(of: #""model":"m""#, with: #""model":5"#))).contains("'model'"))
+        #expect(refusal(with(Self.result)).contains("accepted"))
+        let truncated = with(Self.result).dropLast(5)
+        #expect(refusal(String(truncated)).contains("invalid JSON"))
+        #expect(refusal(#"{"data":[],"has_more":false} x"#).contains("unexpected data after the document"))
+        #expect(refusal(#"{"data":[,],"has_more":false}"#).contains("data[0]"))
+        #expect(refusal(#"{,"data":[],"has_more":false}"#).contains("invalid JSON"))
+    }
+}
