@@ -7,7 +7,9 @@ over 1, 3 and 6 months with rows/s and peak RSS; requests issued vs the minimum 
 load from the archive (`usage-etl replay`) vs raw `COPY` of the same fact rows; an idle `sync`;
 the archive's compression. Written to bench/results.json and printed as a table.
 
-Not measured here (see README): the dlt `rest_api` peer comparison.
+The peer: dlt's `rest_api` source loading the same 6-month completions pages into the same
+PostgreSQL (bench/dlt_peer.py), installed with pip into .build/dlt-venv on first use; when it
+cannot be installed (no network) the figure is reported as not measured.
 """
 import json
 import os
@@ -71,6 +73,22 @@ def sim_reset(base):
     urllib.request.urlopen(request).read()
 
 
+DLT_VENV = ROOT / ".build" / "dlt-venv"
+
+
+def dlt_python():
+    """The virtualenv's Python with dlt installed, or None (with the reason printed)."""
+    python = DLT_VENV / "bin" / "python"
+    if python.exists() and subprocess.run([str(python), "-c", "import dlt, psycopg2"], capture_output=True).returncode == 0:
+        return python
+    print("installing dlt[postgres] into .build/dlt-venv (bench only)...", flush=True)
+    if subprocess.run([sys.executable, "-m", "venv", str(DLT_VENV)], capture_output=True).returncode != 0 or \
+            subprocess.run([str(python), "-m", "pip", "install", "-q", "dlt[postgres]"], capture_output=True).returncode != 0:
+        print("dlt could not be installed: the peer comparison is not measured", flush=True)
+        return None
+    return python
+
+
 def main():
     admin_url = sh(str(ROOT / "scripts" / "pg.sh"), "url").stdout.strip()
     sim = subprocess.Popen([str(BIN / "usage-api-sim"), "--port", "0", "--preset", "large"],
@@ -125,12 +143,43 @@ def main():
         print(f"load from archive: {rows / replay_seconds:.0f} rows/s vs raw COPY {rows / copy_seconds:.0f} rows/s "
               f"(ratio {copy_seconds / replay_seconds:.2f})", flush=True)
 
-        # An idle sync: nothing new exists; only the lookback is fetched again.
+        # An idle sync: nothing new exists; only the lookback is fetched again, then the names.
         sim_reset(base)
         idle_seconds, _, _ = timed_child([str(BIN / "usage-etl"), "sync", "--endpoint", "completions", "--bucket-width", "1h",
                                           "--requests-per-minute", "100000"], env)
-        results["idle_sync"] = {"seconds": round(idle_seconds, 2), "requests": sim_stats(base)["requests"]}
-        print(f"idle sync: {idle_seconds:.2f} s, {results['idle_sync']['requests']} requests", flush=True)
+        by_endpoint = sim_stats(base)["by_endpoint"]
+        usage_requests = by_endpoint.get("completions", 0)
+        directory_requests = sum(by_endpoint.values()) - usage_requests
+        sim_reset(base)
+        bare_seconds, _, _ = timed_child([str(BIN / "usage-etl"), "sync", "--endpoint", "completions", "--bucket-width", "1h",
+                                          "--requests-per-minute", "100000", "--skip-dimensions"], env)
+        results["idle_sync"] = {"seconds": round(idle_seconds, 2), "usage_requests": usage_requests,
+                                "directory_requests": directory_requests,
+                                "seconds_without_names": round(bare_seconds, 2), "requests_without_names": sim_stats(base)["requests"]}
+        print(f"idle sync: {idle_seconds:.2f} s, {usage_requests} usage requests + {directory_requests} directory requests "
+              f"(names refresh); --skip-dimensions: {bare_seconds:.2f} s, {results['idle_sync']['requests_without_names']} requests",
+              flush=True)
+
+        # The peer: dlt's rest_api over the same 6 months of pages, into the same PostgreSQL.
+        python = dlt_python()
+        if python:
+            peer_url = fresh_database(admin_url, "bench_dlt")
+            since = TODAY - 6 * 30 * DAY
+            result = subprocess.run([str(python), str(ROOT / "bench" / "dlt_peer.py"), base, peer_url, str(since), str(TODAY)],
+                                    env={**env_base, "DLT_PIPELINES_DIR": str(ROOT / ".build" / "dlt-pipelines"),
+                                         "RUNTIME__LOG_LEVEL": "WARNING"},
+                                    text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            if result.returncode != 0:
+                sys.exit(f"bench: the dlt peer failed:\n{result.stderr[-3000:]}")
+            peer = json.loads(result.stdout.strip().splitlines()[-1])
+            peer["rows_per_second"] = round(peer["rows"] / peer["seconds"])
+            peer["usage_etl_rows_per_second"] = six["rows_per_second"]
+            peer["ratio"] = round(six["rows_per_second"] / peer["rows_per_second"], 1)
+            results["peer_dlt"] = peer
+            print(f"dlt rest_api, same 6 months: {peer['rows']} rows in {peer['seconds']:.1f} s ({peer['rows_per_second']} rows/s); "
+                  f"usage-etl {six['rows_per_second']} rows/s: {peer['ratio']}x", flush=True)
+        else:
+            results["peer_dlt"] = {"measured": False, "reason": "dlt could not be installed"}
 
         raw, compressed = psql(url, "SELECT sum(raw_bytes), sum(compressed_bytes) FROM raw.bodies").split("|")
         results["archive"] = {"raw_bytes": int(raw), "compressed_bytes": int(compressed),
