@@ -66,31 +66,11 @@ public struct JSONParser {
     var nextByte: UInt8? { index < bytes.count ? bytes[index] : nil }
 
     /// Enters the object that starts here.
-    mutating func beginObject() throws {
-        guard nextByte == UInt8(ascii: "{") else { throw fail("expected '{'") }
-        depth += 1
-        guard depth < 512 else { throw fail("nesting too deep") }
-        index += 1
-        firstMember.append(true)
-    }
+    mutating func beginObject() throws { try enter(UInt8(ascii: "{")) }
 
     /// The next key of the object being walked (positioned at its value), or nil at its end.
     mutating func nextKey() throws -> String? {
-        skipWhitespace()
-        guard index < bytes.count else { throw fail("unexpected end of input in object") }
-        if bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            firstMember.removeLast()
-            skipWhitespace()
-            return nil
-        }
-        if !firstMember[firstMember.count - 1] {
-            guard bytes[index] == UInt8(ascii: ",") else { throw fail("expected ',' or '}'") }
-            index += 1
-            skipWhitespace()
-        }
-        firstMember[firstMember.count - 1] = false
+        guard try advance(closing: UInt8(ascii: "}"), in: "object") else { return nil }
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
         let key = try parseString()
         skipWhitespace()
@@ -101,19 +81,24 @@ public struct JSONParser {
     }
 
     /// Enters the array that starts here.
-    mutating func beginArray() throws {
-        guard nextByte == UInt8(ascii: "[") else { throw fail("expected '['") }
+    mutating func beginArray() throws { try enter(UInt8(ascii: "[")) }
+
+    /// Whether another element of the array being walked follows (positioned at it).
+    mutating func nextElement() throws -> Bool { try advance(closing: UInt8(ascii: "]"), in: "array") }
+
+    private mutating func enter(_ opening: UInt8) throws {
+        guard nextByte == opening else { throw fail("expected '\(Character(Unicode.Scalar(opening)))'") }
         depth += 1
         guard depth < 512 else { throw fail("nesting too deep") }
         index += 1
         firstMember.append(true)
     }
 
-    /// Whether another element of the array being walked follows (positioned at it).
-    mutating func nextElement() throws -> Bool {
+    /// Past the separator to the next member of the open container (true), or past its end (false).
+    private mutating func advance(closing: UInt8, in container: String) throws -> Bool {
         skipWhitespace()
-        guard index < bytes.count else { throw fail("unexpected end of input in array") }
-        if bytes[index] == UInt8(ascii: "]") {
+        guard index < bytes.count else { throw fail("unexpected end of input in \(container)") }
+        if bytes[index] == closing {
             index += 1
             depth -= 1
             firstMember.removeLast()
@@ -121,7 +106,7 @@ public struct JSONParser {
             return false
         }
         if !firstMember[firstMember.count - 1] {
-            guard bytes[index] == UInt8(ascii: ",") else { throw fail("expected ',' or ']'") }
+            guard bytes[index] == UInt8(ascii: ",") else { throw fail("expected ',' or '\(Character(Unicode.Scalar(closing)))'") }
             index += 1
             skipWhitespace()
         }
