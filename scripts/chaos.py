@@ -8,8 +8,8 @@ Each drill loads the same data (completions and embeddings at 1h, costs at 1d, t
 that ended two days ago, pages of 12 buckets) into its own database through the usage-etl binary
 and the usage-api-sim server, then compares the contract views with a clean reference load:
 row counts and an md5 over every row's text, so a lost, duplicated or altered row fails the drill.
-It also requires every window `done` (no lease left behind by a killed run) and no advisory lock
-held once the processes have ended. Prints `N passed, N failed`; exits 1 when any drill failed.
+It also requires every window `done` (no lease left behind by a killed run), no run still recorded
+as running, and no advisory lock held once the processes have ended. Prints `N passed, N failed`; exits 1 when any drill failed.
 
 --short runs a few drills (under two minutes; `make test` runs it); the full set is `make chaos`.
 The PostgreSQL cluster of scripts/pg.sh must be running.
@@ -138,6 +138,9 @@ class Drills:
         if unfinished != "0":
             raise DrillFailed(f"{unfinished} windows not done: " +
                               self.psql(url, "SELECT string_agg(state || ' ' || coalesce(last_error, ''), '; ') FROM etl.windows WHERE state <> 'done'"))
+        running = self.psql(url, "SELECT count(*) FROM etl.runs WHERE outcome = 'running'")
+        if running != "0":
+            raise DrillFailed(f"{running} runs still recorded as running after every process ended")
         database = url.split(":///", 1)[1].split("?", 1)[0]
         locks = self.psql(self.admin_url, f"""SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
                                              WHERE l.locktype = 'advisory' AND d.datname = '{database}'""")

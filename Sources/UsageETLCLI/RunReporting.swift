@@ -7,10 +7,30 @@ import Warehouse
 /// Records runs in `etl.runs` and turns a summary into the documented exit code.
 enum RunReporting {
     static func begin(_ command: String, connection: PostgresConnection) throws -> Int64 {
+        try closeAbandonedRuns(connection: connection)
         let result = try connection.query("""
             INSERT INTO etl.runs (command, outcome, pid, host) VALUES ($1, 'running', $2, $3) RETURNING run_id
             """, [.text(command), .int(Int(ProcessInfo.processInfo.processIdentifier)), .text(ProcessInfo.processInfo.hostName)])
         return Int64(result.scalar!)!
+    }
+
+    /// Runs recorded as running by processes of this host that no longer exist (killed, or the
+    /// machine restarted) are marked `interrupted`, so `status` and metrics do not show them
+    /// running forever. Their windows need nothing: claims end with their connections.
+    static func closeAbandonedRuns(connection: PostgresConnection) throws {
+        let running = try connection.query("SELECT run_id, pid FROM etl.runs WHERE outcome = 'running' AND host = $1",
+                                           [.text(ProcessInfo.processInfo.hostName)])
+        let gone = (0..<running.count).compactMap { row -> Int64? in
+            guard let pid = running.int(row, "pid").map(pid_t.init) else { return nil }
+            return kill(pid, 0) == -1 && errno == ESRCH ? running.int64(row, "run_id") : nil
+        }
+        guard !gone.isEmpty else { return }
+        try connection.query("""
+            UPDATE etl.runs SET outcome = 'interrupted', finished_at = coalesce(finished_at, now()),
+                   errors = errors || ARRAY['the process ended without recording its outcome (killed?)']
+            WHERE run_id = ANY($1::bigint[]) AND outcome = 'running'
+            """, [.text("{" + gone.map(String.init).joined(separator: ",") + "}")])
+        Logging.logger.notice("marked \(gone.count) runs of processes that no longer exist as interrupted")
     }
 
     static func finish(_ runID: Int64, summary: RunSummary, connection: PostgresConnection) {

@@ -52,6 +52,8 @@ struct ResumeTests {
         #expect(perCursor.values.allSatisfy { $0 <= 2 })
         #expect(try connection.query("SELECT count(*), count(DISTINCT page_index) FROM raw.pages").rows[0] == ["10", "10"])
         #expect(try connection.query("SELECT state FROM etl.windows").scalar == "done")
+        // The killed run's record is closed by the next run, not left running forever.
+        #expect(try connection.query("SELECT outcome FROM etl.runs ORDER BY run_id").rows.map { $0[0] } == ["interrupted", "succeeded"])
 
         let truth = simulator.groundTruth.buckets(UsageQuery(endpoint: EndpointCatalog.embeddings, startTime: range.start, endTime: range.end),
                                                   now: simulator.now)
