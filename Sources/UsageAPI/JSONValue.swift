@@ -71,6 +71,11 @@ public struct JSONParser {
     /// The next key of the object being walked (positioned at its value), or nil at its end.
     mutating func nextKey() throws -> String? {
         guard try advance(closing: UInt8(ascii: "}"), in: "object") else { return nil }
+        return try parseKey()
+    }
+
+    /// A member's key and its colon; positioned at the value.
+    private mutating func parseKey() throws -> String {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
         let key = try parseString()
         skipWhitespace()
@@ -171,12 +176,7 @@ public struct JSONParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
         while true {
             skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-            index += 1
-            skipWhitespace()
+            let key = try parseKey()
             fields[key] = try parseValue()
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input in object") }
