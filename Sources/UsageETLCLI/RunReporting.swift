@@ -29,7 +29,7 @@ enum RunReporting {
             UPDATE etl.runs SET outcome = 'interrupted', finished_at = coalesce(finished_at, now()),
                    errors = errors || ARRAY['the process ended without recording its outcome (killed?)']
             WHERE run_id = ANY($1::bigint[]) AND outcome = 'running'
-            """, [.text("{" + gone.map(String.init).joined(separator: ",") + "}")])
+            """, [PostgresArray.integers(gone)])
         Logging.logger.notice("marked \(gone.count) runs of processes that no longer exist as interrupted")
     }
 

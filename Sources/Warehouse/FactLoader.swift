@@ -111,11 +111,3 @@ public struct FactLoader {
         return map
     }
 }
-
-/// Text-format PostgreSQL array literals for parameters.
-public enum PostgresArray {
-    public static func text(_ values: [String]) -> PostgresValue {
-        .text("{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-            .joined(separator: ",") + "}")
-    }
-}

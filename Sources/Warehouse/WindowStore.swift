@@ -10,7 +10,7 @@ public struct WindowStore {
     /// The stream id of a spec, created on first use.
     public func streamID(for spec: StreamSpec) throws -> Int {
         let params: [PostgresValue] = [.text(spec.organization), .text(spec.endpoint.name), .text(spec.width.rawValue),
-                                       .text("{" + spec.groupBy.map(\.rawValue).joined(separator: ",") + "}"),
+                                       PostgresArray.text(spec.groupBy.map(\.rawValue)),
                                        .text(spec.canonicalFilters)]
         try connection.query("""
             INSERT INTO etl.streams (organization, endpoint, bucket_width, group_by, filters)
@@ -30,8 +30,8 @@ public struct WindowStore {
             INSERT INTO etl.windows (stream_id, window_start, window_end)
             SELECT $1, to_timestamp(s), to_timestamp(e) FROM unnest($2::bigint[], $3::bigint[]) AS w(s, e)
             ON CONFLICT (stream_id, window_start, window_end) DO NOTHING
-            """, [.int(streamID), .text("{" + windows.map { String($0.start) }.joined(separator: ",") + "}"),
-                  .text("{" + windows.map { String($0.end) }.joined(separator: ",") + "}")])
+            """, [.int(streamID), PostgresArray.integers(windows.map(\.start)),
+                  PostgresArray.integers(windows.map(\.end))])
     }
 
     static let columns = """
