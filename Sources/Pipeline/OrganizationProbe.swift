@@ -23,7 +23,7 @@ public struct OrganizationProbe {
         for bucket in buckets {
             guard case .array(let results)? = bucket["results"] ?? bucket["result"] else { continue }
             for result in results {
-                if case .string(let id)? = result["organization_id"], !id.isEmpty { return id }
+                if let id = result.string("organization_id"), !id.isEmpty { return id }
             }
         }
         return Self.fallback

@@ -106,8 +106,7 @@ public final class UsageAPIClient {
             return (String(decoding: body.prefix(200), as: UTF8.self), nil, nil)
         }
         let error = document["error"]!
-        func text(_ key: String) -> String? { if case .string(let s)? = error[key] { return s }; return nil }
-        return (text("message") ?? "(no message)", text("code"), text("param"))
+        return (error.string("message") ?? "(no message)", error.string("code"), error.string("param"))
     }
 
     static func errorMessage(_ body: [UInt8]) -> String { errorFields(body).0 }

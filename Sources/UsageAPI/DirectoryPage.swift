@@ -22,30 +22,14 @@ public struct DirectoryPage: Sendable {
             throw failure("has_more", "expected a boolean, found \(document["has_more"]?.typeName ?? "nothing")")
         }
         for (index, entry) in data.enumerated() {
-            guard case .string(let id)? = entry["id"], !id.isEmpty else {
+            guard let id = entry.string("id"), !id.isEmpty else {
                 throw failure("id", "every entry needs a string id", entry: index)
             }
         }
-        var lastID: String? = nil
-        if case .string(let id)? = document["last_id"] { lastID = id }
-        if lastID == nil, case .string(let id)? = data.last?["id"] { lastID = id }
+        let lastID = document.string("last_id") ?? data.last?.string("id")
         if hasMore && lastID == nil { throw failure("last_id", "has_more is true but no id says where the next page starts") }
         self.entries = data
         self.hasMore = hasMore
         self.lastID = lastID
-    }
-}
-
-extension JSONValue {
-    /// The string at `key`, or nil when absent, null or not a string.
-    public func string(_ key: String) -> String? {
-        if case .string(let text)? = self[key] { return text }
-        return nil
-    }
-
-    /// The integer at `key` (Unix seconds and counts), or nil when absent, null or not an integer.
-    public func integer(_ key: String) -> Int64? {
-        if case .number(let text)? = self[key] { return Int64(text) }
-        return nil
     }
 }

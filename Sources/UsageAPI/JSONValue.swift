@@ -13,6 +13,18 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// The string at `key`, or nil when absent, null or not a string.
+    public func string(_ key: String) -> String? {
+        if case .string(let text)? = self[key] { return text }
+        return nil
+    }
+
+    /// The integer at `key` (Unix seconds and counts), or nil when absent, null or not an integer.
+    public func integer(_ key: String) -> Int64? {
+        if case .number(let text)? = self[key] { return Int64(text) }
+        return nil
+    }
+
     /// A short name of the JSON type, for error messages.
     public var typeName: String {
         switch self {
