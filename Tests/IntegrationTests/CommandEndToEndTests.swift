@@ -22,20 +22,16 @@ struct CommandEndToEndTests {
     let today = Int64(Date().timeIntervalSince1970) / 86_400 * 86_400
 
     init() throws {
-        simulator = APISimulator()
-        baseURL = try simulator.start()
-        databaseURL = try TestDatabase.fresh("test_commands")
-        connection = try PostgresConnection(databaseURL)
-        try Migrator().migrate(connection)
+        let harness = try SimulatorHarness(database: "test_commands")
+        (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
+        baseURL = simulator.baseURL!
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("usage-etl-cmd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     }
 
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
-        var env = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": baseURL, "OPENAI_ADMIN_KEY": Self.key, "DATABASE_URL": databaseURL,
-                   "OPENAI_ORGANIZATION": "org-test"]
-        env.merge(extra) { $1 }
-        return env
+        UsageETLProcess.environment(baseURL: baseURL, databaseURL: databaseURL, key: Self.key,
+                                    ["OPENAI_ORGANIZATION": "org-test"].merging(extra) { $1 })
     }
 
     func start(_ arguments: [String], _ extra: [String: String] = [:]) throws -> UsageETLProcess {

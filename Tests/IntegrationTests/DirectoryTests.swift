@@ -21,11 +21,8 @@ struct DirectoryTests {
     let api: APIConfiguration
 
     init() throws {
-        simulator = APISimulator()
-        try simulator.start()
-        databaseURL = try TestDatabase.fresh("test_directory")
-        connection = try PostgresConnection(databaseURL)
-        try Migrator().migrate(connection)
+        let harness = try SimulatorHarness(database: "test_directory")
+        (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
         var api = APIConfiguration(baseURL: simulator.baseURL!, adminKey: Self.key)
         api.requestsPerMinute = 60_000
         api.baseBackoff = 0.01
@@ -154,8 +151,8 @@ struct DirectoryTests {
     }
 
     @Test func theSyncCommandRefreshesNamesUnlessToldNotTo() throws {
-        var environment = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": simulator.baseURL!, "OPENAI_ADMIN_KEY": Self.key,
-                           "DATABASE_URL": databaseURL, "OPENAI_ORGANIZATION": Self.organization]
+        var environment = UsageETLProcess.environment(baseURL: simulator.baseURL!, databaseURL: databaseURL, key: Self.key,
+                                                      ["OPENAI_ORGANIZATION": Self.organization])
         let arguments = ["sync", "--endpoint", "costs", "--initial-days", "3", "--requests-per-minute", "6000"]
         var (status, output) = try UsageETLProcess.run(arguments + ["--skip-dimensions"], environment: environment)
         #expect(status == 0, "\(output)")

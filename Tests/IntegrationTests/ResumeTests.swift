@@ -13,18 +13,14 @@ struct ResumeTests {
         // The binary runs on the real clock; the range is ten whole days that ended two days ago.
         let today = Int64(Date().timeIntervalSince1970) / 86_400 * 86_400
         let range = TimeRange(start: today - 12 * 86_400, end: today - 2 * 86_400)
-        let simulator = APISimulator()
-        simulator.configure { $0.faults.latencyMilliseconds = 150 }
-        let baseURL = try simulator.start()
+        let harness = try SimulatorHarness(database: "test_resume") { $0.faults.latencyMilliseconds = 150 }
+        let (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
         defer { simulator.stop() }
-        let databaseURL = try TestDatabase.fresh("test_resume")
-        let connection = try PostgresConnection(databaseURL)
-        try Migrator().migrate(connection)
+        let baseURL = simulator.baseURL!
 
         let arguments = ["backfill", "--since", UTCTime.format(range.start), "--until", UTCTime.format(range.end),
                          "--endpoint", "embeddings", "--page-limit", "1", "--parallelism", "1", "--requests-per-minute", "6000"]
-        let environment = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": baseURL, "OPENAI_ADMIN_KEY": "sk-admin-simulator-key",
-                           "DATABASE_URL": databaseURL]
+        let environment = UsageETLProcess.environment(baseURL: baseURL, databaseURL: databaseURL)
         let first = try UsageETLProcess(arguments, environment: environment)
         // Kill it once three pages are committed.
         let deadline = Date().addingTimeInterval(30)

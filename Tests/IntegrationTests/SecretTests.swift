@@ -21,20 +21,14 @@ struct SecretTests {
     let today = Int64(Date().timeIntervalSince1970) / 86_400 * 86_400
 
     init() throws {
-        var configuration = SimulatorConfiguration()
-        configuration.adminKey = key
-        simulator = APISimulator(configuration: configuration)
-        try simulator.start()
-        databaseURL = try TestDatabase.fresh("test_secrets")
-        connection = try PostgresConnection(databaseURL)
-        try Migrator().migrate(connection)
+        let key = self.key
+        let harness = try SimulatorHarness(database: "test_secrets") { $0.adminKey = key }
+        (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
     }
 
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
-        var env = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": simulator.baseURL!, "OPENAI_ADMIN_KEY": key,
-                   "DATABASE_URL": databaseURL, "USAGE_ETL_LOG_LEVEL": "trace", "USAGE_ETL_BASE_BACKOFF": "0.01"]
-        env.merge(extra) { $1 }
-        return env
+        UsageETLProcess.environment(baseURL: simulator.baseURL!, databaseURL: databaseURL, key: key,
+                                    ["USAGE_ETL_LOG_LEVEL": "trace", "USAGE_ETL_BASE_BACKOFF": "0.01"].merging(extra) { $1 })
     }
 
     func expectNoKey(_ text: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {

@@ -34,6 +34,14 @@ final class UsageETLProcess {
         return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
     }
 
+    /// The environment operators give the binary: the simulator, the key and the warehouse, plus `extra`.
+    static func environment(baseURL: String, databaseURL: String, key: String = "sk-admin-simulator-key",
+                            _ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": baseURL, "OPENAI_ADMIN_KEY": key, "DATABASE_URL": databaseURL]
+        environment.merge(extra) { $1 }
+        return environment
+    }
+
     /// Runs to the end.
     static func run(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
         try UsageETLProcess(arguments, environment: environment).wait()
