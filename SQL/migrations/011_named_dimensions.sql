@@ -130,18 +130,20 @@ BEGIN
         ('renamed', d.name, i.name, d.name IS DISTINCT FROM i.name),
         ('restored', NULL, NULL, d.removed_at IS NOT NULL)
     ) AS c(change, old_value, new_value, happened)
-    WHERE c.happened
-    UNION ALL
-    SELECT v_at, p_organization, 'user', d.natural_id, 'removed', d.name, NULL
-    FROM warehouse.dim_user d
-    WHERE d.organization_id = p_organization AND d.listed_at IS NOT NULL AND d.removed_at IS NULL
-      AND NOT EXISTS (SELECT FROM incoming_users i WHERE i.id = d.natural_id);
+    WHERE c.happened;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     v_changes := v_changes + v_count;
 
-    UPDATE warehouse.dim_user d SET removed_at = v_at
-    WHERE d.organization_id = p_organization AND d.listed_at IS NOT NULL AND d.removed_at IS NULL
-      AND NOT EXISTS (SELECT FROM incoming_users i WHERE i.id = d.natural_id);
+    WITH gone AS (
+        UPDATE warehouse.dim_user d SET removed_at = v_at
+        WHERE d.organization_id = p_organization AND d.listed_at IS NOT NULL AND d.removed_at IS NULL
+          AND NOT EXISTS (SELECT FROM incoming_users i WHERE i.id = d.natural_id)
+        RETURNING d.natural_id AS id, d.name
+    )
+    INSERT INTO warehouse.directory_changes (changed_at, organization_id, entity, entity_id, change, old_value, new_value)
+    SELECT v_at, p_organization, 'user', id, 'removed', name, NULL FROM gone;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_changes := v_changes + v_count;
 
     INSERT INTO warehouse.dim_user AS d (natural_id, kind, name, organization_id, email, role, added_at, listed_at, removed_at)
     SELECT id, 'value', name, p_organization, email, role, added_at, v_at, NULL FROM incoming_users ORDER BY id
@@ -165,18 +167,20 @@ BEGIN
         ('renamed', d.name, i.name, d.name IS DISTINCT FROM i.name),
         ('restored', NULL, NULL, d.deleted_at IS NOT NULL)
     ) AS c(change, old_value, new_value, happened)
-    WHERE c.happened
-    UNION ALL
-    SELECT v_at, p_organization, 'api_key', d.natural_id, 'deleted', d.name, NULL
-    FROM warehouse.dim_api_key d
-    WHERE d.organization_id = p_organization AND d.listed_at IS NOT NULL AND d.deleted_at IS NULL
-      AND NOT EXISTS (SELECT FROM incoming_api_keys i WHERE i.id = d.natural_id);
+    WHERE c.happened;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     v_changes := v_changes + v_count;
 
-    UPDATE warehouse.dim_api_key d SET deleted_at = v_at
-    WHERE d.organization_id = p_organization AND d.listed_at IS NOT NULL AND d.deleted_at IS NULL
-      AND NOT EXISTS (SELECT FROM incoming_api_keys i WHERE i.id = d.natural_id);
+    WITH gone AS (
+        UPDATE warehouse.dim_api_key d SET deleted_at = v_at
+        WHERE d.organization_id = p_organization AND d.listed_at IS NOT NULL AND d.deleted_at IS NULL
+          AND NOT EXISTS (SELECT FROM incoming_api_keys i WHERE i.id = d.natural_id)
+        RETURNING d.natural_id AS id, d.name
+    )
+    INSERT INTO warehouse.directory_changes (changed_at, organization_id, entity, entity_id, change, old_value, new_value)
+    SELECT v_at, p_organization, 'api_key', id, 'deleted', name, NULL FROM gone;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_changes := v_changes + v_count;
 
     INSERT INTO warehouse.dim_api_key AS d (natural_id, kind, name, organization_id, project_id, owner_type, owner_id, owner_name,
                                             created_at, last_used_at, listed_at, deleted_at)
@@ -202,18 +206,20 @@ BEGIN
         ('renamed', s.name, i.name, s.name IS DISTINCT FROM i.name),
         ('restored', NULL, NULL, s.deleted_at IS NOT NULL)
     ) AS c(change, old_value, new_value, happened)
-    WHERE c.happened
-    UNION ALL
-    SELECT v_at, p_organization, 'service_account', s.service_account_id, 'deleted', s.name, NULL
-    FROM warehouse.service_accounts s
-    WHERE s.organization_id = p_organization AND s.deleted_at IS NULL
-      AND NOT EXISTS (SELECT FROM incoming_service_accounts i WHERE i.id = s.service_account_id);
+    WHERE c.happened;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     v_changes := v_changes + v_count;
 
-    UPDATE warehouse.service_accounts s SET deleted_at = v_at
-    WHERE s.organization_id = p_organization AND s.deleted_at IS NULL
-      AND NOT EXISTS (SELECT FROM incoming_service_accounts i WHERE i.id = s.service_account_id);
+    WITH gone AS (
+        UPDATE warehouse.service_accounts s SET deleted_at = v_at
+        WHERE s.organization_id = p_organization AND s.deleted_at IS NULL
+          AND NOT EXISTS (SELECT FROM incoming_service_accounts i WHERE i.id = s.service_account_id)
+        RETURNING s.service_account_id AS id, s.name
+    )
+    INSERT INTO warehouse.directory_changes (changed_at, organization_id, entity, entity_id, change, old_value, new_value)
+    SELECT v_at, p_organization, 'service_account', id, 'deleted', name, NULL FROM gone;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_changes := v_changes + v_count;
 
     INSERT INTO warehouse.service_accounts AS s (service_account_id, organization_id, project_id, name, role, created_at, listed_at)
     SELECT id, p_organization, project_id, name, role, created_at, v_at FROM incoming_service_accounts
