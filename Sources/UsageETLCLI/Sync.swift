@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Pipeline
-import Postgres
 import UsageAPI
 import Warehouse
 
@@ -30,15 +29,13 @@ struct Sync: ParsableCommand {
         let (connection, now) = (session.connection, session.runner.now)
         let organization = try session.organization()
         let initial = initialDays.map { Int64($0) * 86_400 } ?? session.definition!.initialPeriodSeconds
+        let store = WindowStore(connection: connection)
         var plans: [(StreamSpec, TimeRange)] = []
         for stream in session.streams {
             let spec = stream.spec(organization: organization)
             let lookback = lookbackHours.map { Int64($0) * 3600 } ?? stream.lookbackSeconds
             // Each stream from its own high-water mark, less its lookback, within the API's retention.
-            let mark = try connection.query("""
-                SELECT extract(epoch FROM max(w.window_end))::bigint FROM etl.windows w
-                WHERE w.stream_id = $1 AND w.state = 'done'
-                """, [.int(try WindowStore(connection: connection).streamID(for: spec))]).scalar.flatMap { Int64($0) }
+            let mark = try store.highWaterMark(streamID: try store.streamID(for: spec))
             let since = max(min((mark ?? now - initial) - lookback, now - 1), now - 364 * 86_400)
             plans.append((spec, TimeRange(start: since, end: now)))
         }

@@ -140,6 +140,13 @@ public struct WindowStore {
         return StreamSpec(organization: row[0]!, endpoint: endpoint, width: width, groupBy: groups, filters: filters, batch: batch)
     }
 
+    /// The end of the stream's latest loaded window (Unix seconds), nil when none is loaded.
+    public func highWaterMark(streamID: Int) throws -> Int64? {
+        try connection.query("""
+            SELECT extract(epoch FROM max(window_end))::bigint FROM etl.windows WHERE stream_id = $1 AND state = 'done'
+            """, [.int(streamID)]).scalar.flatMap { Int64($0) }
+    }
+
     /// Loaded windows overlapping `[from, to)`, optionally of some endpoints, in time order.
     public func doneWindows(from: Int64, to: Int64, endpoints: [String]) throws -> [(WindowRecord, streamID: Int)] {
         let result = try connection.query("""
