@@ -147,8 +147,7 @@ public final class APISimulator: Sendable {
             case .usage(let endpoint):
                 reply = answer(request, endpoint: endpoint, config: config, sequence: sequence, version: version, wrongType: bodyFault == .wrongType)
             case .directory(let list):
-                reply = list.answer(request.query, directory: SimulatedDirectory(organization: organization, changes: config.directoryChanges),
-                                    organization: organization)
+                reply = list.answer(request.query, directory: SimulatedDirectory(organization: organization, changes: config.directoryChanges))
             }
             if reply.status == 200, bodyFault != nil {
                 if bodyFault == .malformed {

@@ -45,7 +45,7 @@ enum DirectoryRoute: Equatable {
     }
 
     /// The page for these parameters, or the error the API gives.
-    func answer(_ query: [(String, String)], directory: SimulatedDirectory, organization: SyntheticOrganization) -> HTTPReply {
+    func answer(_ query: [(String, String)], directory: SimulatedDirectory) -> HTTPReply {
         func parameter(_ name: String) -> String? { query.first { $0.0 == name || $0.0 == name + "[]" }?.1 }
         var limit = 20
         if let text = parameter("limit") {
