@@ -38,7 +38,7 @@ public struct DirectoryFetcher {
             guard page.hasMore, let next = page.lastID else { return }
             // A cursor that does not move would page forever.
             guard seen.insert(next).inserted, !page.entries.isEmpty else {
-                throw APIError.rejected(status: 200, message: "the \(list) listing repeats itself after '\(next)'", code: "looping_cursor", param: "after")
+                throw Runner.LoopingCursor(reason: "the \(list) listing repeats itself after '\(next)'")
             }
             after = next
         } while true
