@@ -11,26 +11,56 @@ public enum SHA256 {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
+    /// The 32-byte digest of `message`. Whole blocks are read in place; only the padded tail is copied.
     public static func hash<Bytes: Collection>(_ message: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-        var data = Array(message)
-        let bitLength = UInt64(data.count) * 8
-        data.append(0x80)
-        while data.count % 64 != 56 { data.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { data.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        var w = [UInt32](repeating: 0, count: 64)
-        data.withUnsafeBufferPointer { bytes in
-            for chunk in stride(from: 0, to: bytes.count, by: 64) {
+        if let digest = message.withContiguousStorageIfAvailable({ digestOf($0) }) { return digest }
+        return Array(message).withUnsafeBufferPointer { digestOf($0) }
+    }
+
+    private static func digestOf(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var state = State()
+        let whole = bytes.count / 64 * 64
+        if let base = bytes.baseAddress, whole > 0 { state.compress(base, blocks: whole / 64) }
+        // The tail, 0x80, zeros, and the length in bits fill one or two last blocks.
+        var tail = [UInt8](bytes[whole...])
+        tail.append(0x80)
+        while tail.count % 64 != 56 { tail.append(0) }
+        let bitLength = UInt64(bytes.count) &* 8
+        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        tail.withUnsafeBufferPointer { state.compress($0.baseAddress!, blocks: $0.count / 64) }
+        var digest: [UInt8] = []
+        digest.reserveCapacity(32)
+        for word in state.words { for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) } }
+        return digest
+    }
+
+    private struct State {
+        var words: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+
+        mutating func compress(_ data: UnsafePointer<UInt8>, blocks: Int) {
+            let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+            defer { w.deallocate() }
+            words = SHA256.k.withUnsafeBufferPointer { k in
+                State.rounds(words, data, blocks, w, k.baseAddress!)
+            }
+        }
+
+        private static func rounds(_ state: [UInt32], _ data: UnsafePointer<UInt8>, _ blocks: Int,
+                                   _ w: UnsafeMutablePointer<UInt32>, _ k: UnsafePointer<UInt32>) -> [UInt32] {
+            var h0 = state[0], h1 = state[1], h2 = state[2], h3 = state[3], h4 = state[4], h5 = state[5], h6 = state[6], h7 = state[7]
+            for block in 0..<blocks {
+                let p = data + block * 64
                 for i in 0..<16 {
-                    let b = chunk + i * 4
-                    w[i] = UInt32(bytes[b]) << 24 | UInt32(bytes[b + 1]) << 16 | UInt32(bytes[b + 2]) << 8 | UInt32(bytes[b + 3])
+                    let b = p + i * 4
+                    w[i] = UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3])
                 }
                 for i in 16..<64 {
-                    let s0 = w[i - 15].rotr(7) ^ w[i - 15].rotr(18) ^ (w[i - 15] >> 3)
-                    let s1 = w[i - 2].rotr(17) ^ w[i - 2].rotr(19) ^ (w[i - 2] >> 10)
+                    let x = w[i - 15], y = w[i - 2]
+                    let s0 = x.rotr(7) ^ x.rotr(18) ^ (x >> 3)
+                    let s1 = y.rotr(17) ^ y.rotr(19) ^ (y >> 10)
                     w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
                 }
-                var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
+                var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, hh = h7
                 for i in 0..<64 {
                     let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
                     let ch = (e & f) ^ (~e & g)
@@ -40,13 +70,10 @@ public enum SHA256 {
                     let t2 = s0 &+ maj
                     hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
                 }
-                h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+                h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= hh
             }
+            return [h0, h1, h2, h3, h4, h5, h6, h7]
         }
-        var digest: [UInt8] = []
-        digest.reserveCapacity(32)
-        for word in h { for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) } }
-        return digest
     }
 
     public static func hex<Bytes: Collection>(_ message: Bytes) -> String where Bytes.Element == UInt8 {
