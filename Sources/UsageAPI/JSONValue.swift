@@ -45,10 +45,19 @@ public struct JSONSyntaxError: Error, CustomStringConvertible, Sendable {
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
-/// A strict RFC 8259 parser over UTF-8 bytes.
+/// A strict RFC 8259 parser over UTF-8 bytes: whole documents at once (`parse`), or walked one
+/// member at a time, from memory or streamed from a source in chunks.
 public struct JSONParser {
-    private let bytes: [UInt8]
+    private var bytes: [UInt8]
     private var index = 0
+    /// The document offset of `bytes[0]`: when streaming, consumed bytes are dropped.
+    private var base = 0
+    /// Appends more of a streamed document to the buffer and returns false at its end; nil once
+    /// the whole rest of the document is in `bytes`.
+    private var source: ((inout [UInt8]) throws -> Bool)?
+    /// When streaming, each member of a walked container starts with at least this much of the
+    /// document buffered (or all of it): a single scalar or built value must fit.
+    static let readAhead = 256 * 1024
     private var depth = 0
     /// For walking: whether the innermost open container has had no member yet.
     private var firstMember: [Bool] = []
@@ -72,6 +81,33 @@ public struct JSONParser {
     init(walking bytes: [UInt8]) {
         self.bytes = bytes
         skipWhitespace()
+    }
+
+    /// A parser that walks a document read from `source` in chunks (`source` appends bytes to
+    /// the buffer it is given and returns false at the end), holding only a bounded part of it.
+    init(streaming source: @escaping (inout [UInt8]) throws -> Bool) throws {
+        self.bytes = []
+        self.source = source
+        try refill()
+        skipWhitespace()
+    }
+
+    /// Drops consumed bytes and reads until `2 * readAhead` bytes are buffered or the source ends.
+    private mutating func refill() throws {
+        guard let read = source else { return }
+        if index > 0 {
+            bytes.removeSubrange(0..<index)
+            base += index
+            index = 0
+        }
+        while bytes.count < 2 * Self.readAhead {
+            if try !read(&bytes) { source = nil; return }
+        }
+    }
+
+    /// Makes sure the read-ahead is buffered before the next member.
+    private mutating func ensureReadAhead() throws {
+        if source != nil && bytes.count - index < Self.readAhead { try refill() }
     }
 
     /// The first byte of the next value: `{`, `[`, `"`, a digit… (nil at the end of input).
@@ -113,7 +149,9 @@ public struct JSONParser {
 
     /// Past the separator to the next member of the open container (true), or past its end (false).
     private mutating func advance(closing: UInt8, in container: String) throws -> Bool {
+        try ensureReadAhead()
         skipWhitespace()
+        try ensureReadAhead()
         guard index < bytes.count else { throw fail("unexpected end of input in \(container)") }
         if bytes[index] == closing {
             index += 1
@@ -126,6 +164,7 @@ public struct JSONParser {
             guard bytes[index] == UInt8(ascii: ",") else { throw fail("expected ',' or '\(Character(Unicode.Scalar(closing)))'") }
             index += 1
             skipWhitespace()
+            try ensureReadAhead()
         }
         firstMember[firstMember.count - 1] = false
         return true
@@ -138,15 +177,36 @@ public struct JSONParser {
         return parsed
     }
 
-    /// Passes over the value that starts here.
-    mutating func skipValue() throws { _ = try value() }
+    /// Passes over the value that starts here, walking containers so none is ever built.
+    mutating func skipValue() throws {
+        switch nextByte {
+        case UInt8(ascii: "{")?:
+            try beginObject()
+            while try nextKey() != nil { try skipValue() }
+        case UInt8(ascii: "[")?:
+            try beginArray()
+            while try nextElement() { try skipValue() }
+        default:
+            _ = try value()
+        }
+    }
 
     /// Requires that nothing but whitespace follows the document.
-    func end() throws {
+    mutating func end() throws {
+        while true {
+            skipWhitespace()
+            if index < bytes.count || source == nil { break }
+            try refill()
+        }
         guard index == bytes.count else { throw fail("unexpected data after the document") }
     }
 
-    private func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: index, reason: reason) }
+    private func fail(_ reason: String) -> JSONSyntaxError {
+        if source != nil && index >= bytes.count {
+            return JSONSyntaxError(offset: base + index, reason: "a single value longer than the \(Self.readAhead / 1024) KiB read-ahead (\(reason))")
+        }
+        return JSONSyntaxError(offset: base + index, reason: reason)
+    }
 
     private mutating func skipWhitespace() {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {

@@ -17,88 +17,53 @@ public struct PageDecoder: Sendable {
         metricSlots = Dictionary(uniqueKeysWithValues: endpoint.metrics.enumerated().map { ($1.name, $0) })
     }
 
-    /// Decodes a page by walking it: the document is never built as a tree, only one result at a
-    /// time, so a page of tens of megabytes costs little more than its decoded results.
+    /// Decodes a whole page held in memory.
     public func decode(_ body: [UInt8]) throws -> UsagePage {
+        var reader = try PageReader(decoder: self, parser: JSONParser(walking: body))
+        var buckets: [UsageBucket] = []
+        while let bucket = try reader.nextBucket() { buckets.append(bucket) }
+        let ending = try reader.ending()
+        return UsagePage(buckets: buckets, hasMore: ending.hasMore, nextPage: ending.nextPage, warnings: reader.warnings)
+    }
+
+    /// A reader of the page `source` streams in chunks (see `JSONParser.init(streaming:)`): its
+    /// buckets come one at a time, so a page of any size is never held whole, raw or decoded.
+    public func reader(streaming source: @escaping (inout [UInt8]) throws -> Bool) throws -> PageReader {
         do {
-            return try walk(body)
+            return try PageReader(decoder: self, parser: JSONParser(streaming: source))
         } catch let error as JSONSyntaxError {
             throw DecodeError(endpoint: endpoint.name, field: "(document)", reason: error.description)
         }
     }
 
-    private func walk(_ body: [UInt8]) throws -> UsagePage {
-        var parser = JSONParser(walking: body)
-        guard parser.nextByte == UInt8(ascii: "{") else {
-            let other = try parser.value()
-            throw failure(nil, nil, "(document)", "expected an object, found \(other.typeName)")
-        }
+    /// Decodes the bucket that starts here, the `b`th of its page.
+    func bucket(_ parser: inout JSONParser, _ b: Int, warnings: inout [String]) throws -> UsageBucket {
+        guard parser.nextByte == UInt8(ascii: "{") else { throw failure(b, nil, "data[\(b)]", "expected an object") }
         try parser.beginObject()
-        var buckets: [UsageBucket]? = nil
-        var hasMore: Bool? = nil
-        var nextPage: String? = nil
-        var warnings: [String] = []
+        var start: Int64? = nil, end: Int64? = nil
+        var results: [UsageResult]? = nil, oldSpelling: [UsageResult]? = nil
+        var merged = 0
         while let key = try parser.nextKey() {
             switch key {
-            case "data":
+            case "start_time": start = try integer(try parser.value(), b, nil, "start_time", required: true)
+            case "end_time": end = try integer(try parser.value(), b, nil, "end_time", required: true)
+            case "results", "result":
                 guard parser.nextByte == UInt8(ascii: "[") else {
                     try parser.skipValue()
-                    throw failure(nil, nil, "data", "missing or not an array")
+                    throw failure(b, nil, "results", "missing or not an array")
                 }
-                buckets = try walkBuckets(&parser, warnings: &warnings)
-            case "has_more":
-                guard case .bool(let flag) = try parser.value() else { throw failure(nil, nil, "has_more", "missing or not a boolean") }
-                hasMore = flag
-            case "next_page":
-                switch try parser.value() {
-                case .string(let cursor): nextPage = cursor
-                case .null: nextPage = nil
-                case let other: throw failure(nil, nil, "next_page", "expected a string or null, found \(other.typeName)")
-                }
+                let list = try walkResults(&parser, b, merged: &merged)
+                if key == "results" { results = list } else { oldSpelling = list }
             default:
                 try parser.skipValue()
             }
         }
-        try parser.end()
-        guard let buckets else { throw failure(nil, nil, "data", "missing or not an array") }
-        guard let hasMore else { throw failure(nil, nil, "has_more", "missing or not a boolean") }
-        return UsagePage(buckets: buckets, hasMore: hasMore, nextPage: nextPage, warnings: warnings)
-    }
-
-    private func walkBuckets(_ parser: inout JSONParser, warnings: inout [String]) throws -> [UsageBucket] {
-        try parser.beginArray()
-        var buckets: [UsageBucket] = []
-        var b = 0
-        while try parser.nextElement() {
-            guard parser.nextByte == UInt8(ascii: "{") else { throw failure(b, nil, "data[\(b)]", "expected an object") }
-            try parser.beginObject()
-            var start: Int64? = nil, end: Int64? = nil
-            var results: [UsageResult]? = nil, oldSpelling: [UsageResult]? = nil
-            var merged = 0
-            while let key = try parser.nextKey() {
-                switch key {
-                case "start_time": start = try integer(try parser.value(), b, nil, "start_time", required: true)
-                case "end_time": end = try integer(try parser.value(), b, nil, "end_time", required: true)
-                case "results", "result":
-                    guard parser.nextByte == UInt8(ascii: "[") else {
-                        try parser.skipValue()
-                        throw failure(b, nil, "results", "missing or not an array")
-                    }
-                    let list = try walkResults(&parser, b, merged: &merged)
-                    if key == "results" { results = list } else { oldSpelling = list }
-                default:
-                    try parser.skipValue()
-                }
-            }
-            guard let start else { throw failure(b, nil, "start_time", "required but missing") }
-            guard let end else { throw failure(b, nil, "end_time", "required but missing") }
-            guard end > start else { throw failure(b, nil, "end_time", "not after start_time") }
-            guard let list = results ?? oldSpelling else { throw failure(b, nil, "results", "missing or not an array") }
-            for _ in 0..<merged { warnings.append("bucket \(start): two results with identical dimensions were summed") }
-            buckets.append(UsageBucket(startTime: start, endTime: end, results: list))
-            b += 1
-        }
-        return buckets
+        guard let start else { throw failure(b, nil, "start_time", "required but missing") }
+        guard let end else { throw failure(b, nil, "end_time", "required but missing") }
+        guard end > start else { throw failure(b, nil, "end_time", "not after start_time") }
+        guard let list = results ?? oldSpelling else { throw failure(b, nil, "results", "missing or not an array") }
+        for _ in 0..<merged { warnings.append("bucket \(start): two results with identical dimensions were summed") }
+        return UsageBucket(startTime: start, endTime: end, results: list)
     }
 
     private func walkResults(_ parser: inout JSONParser, _ b: Int, merged: inout Int) throws -> [UsageResult] {
@@ -193,7 +158,7 @@ public struct PageDecoder: Sendable {
         return UsageResult(dimensions: dims, metrics: metrics)
     }
 
-    private func integer(_ value: JSONValue?, _ b: Int, _ r: Int?, _ field: String, required: Bool) throws -> Int64? {
+    func integer(_ value: JSONValue?, _ b: Int, _ r: Int?, _ field: String, required: Bool) throws -> Int64? {
         switch value {
         case nil, .null?:
             if required { throw failure(b, r, field, "required but missing") }
@@ -246,7 +211,7 @@ public struct PageDecoder: Sendable {
         return merged
     }
 
-    private func failure(_ bucket: Int?, _ result: Int?, _ field: String, _ reason: String) -> DecodeError {
+    func failure(_ bucket: Int?, _ result: Int?, _ field: String, _ reason: String) -> DecodeError {
         DecodeError(endpoint: endpoint.name, bucket: bucket, result: result, field: field, reason: reason)
     }
 }

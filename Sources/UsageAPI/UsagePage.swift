@@ -5,6 +5,13 @@ public struct UsagePage: Sendable {
     public var nextPage: String?
     /// Human-readable notes about tolerated irregularities (e.g. duplicate results summed).
     public var warnings: [String]
+
+    public init(buckets: [UsageBucket], hasMore: Bool, nextPage: String?, warnings: [String]) {
+        self.buckets = buckets
+        self.hasMore = hasMore
+        self.nextPage = nextPage
+        self.warnings = warnings
+    }
 }
 
 /// One time bucket of a page.

@@ -68,4 +68,58 @@ struct PageDecoderTests {
         #expect(refusal(#"{"data":[,],"has_more":false}"#).contains("data[0]"))
         #expect(refusal(#"{,"data":[],"has_more":false}"#).contains("invalid JSON"))
     }
+
+    /// A page of about 1 MiB, four times the streaming read-ahead, so the buffer is refilled many times.
+    static let largePage: [UInt8] = {
+        var text = #"{"object":"page","has_more":true,"padding":"\#(String(repeating: "x", count: 1000))","data":["#
+        for b in 0..<40 {
+            if b > 0 { text += "," }
+            text += #"{"object":"bucket","start_time":\#(b * 60),"end_time":\#(b * 60 + 60),"results":["#
+            for r in 0..<120 {
+                if r > 0 { text += ",\n  " }
+                text += #"{"object":"organization.usage.embeddings.result","input_tokens":\#(b * 1000 + r),"num_model_requests":\#(r),"project_id":"proj_\#(r)","model":"m\u00e9\#(b)","extra":{"k":[1,2,{"z":"\#(String(repeating: "y", count: r))"}]}}"#
+            }
+            text += "]}"
+        }
+        text += #"],"next_page":"page_after"}"#
+        return Array(text.utf8)
+    }()
+
+    /// Streams `body` to a reader in chunks of `chunk` bytes; `cut` drops everything after that many bytes.
+    func streamed(_ body: [UInt8], chunk: Int, cut: Int? = nil) throws -> UsagePage {
+        let end = min(body.count, cut ?? body.count)
+        var offset = 0
+        var reader = try embeddings.reader { buffer in
+            guard offset < end else { return false }
+            let next = min(end, offset + chunk)
+            buffer.append(contentsOf: body[offset..<next])
+            offset = next
+            return true
+        }
+        var buckets: [UsageBucket] = []
+        while let bucket = try reader.nextBucket() { buckets.append(bucket) }
+        let ending = try reader.ending()
+        return UsagePage(buckets: buckets, hasMore: ending.hasMore, nextPage: ending.nextPage, warnings: reader.warnings)
+    }
+
+    @Test(arguments: [1, 4093, 65_536, 3_000_000])
+    func streamingInChunksDecodesLikeWholeDocument(chunk: Int) throws {
+        #expect(Self.largePage.count > 1024 * 1024)
+        let whole = try embeddings.decode(Self.largePage)
+        let streamed = try streamed(Self.largePage, chunk: chunk)
+        #expect(whole.buckets.count == 40)
+        #expect(streamed.buckets.map(\.startTime) == whole.buckets.map(\.startTime))
+        #expect(streamed.buckets.map(\.results) == whole.buckets.map(\.results))
+        #expect(streamed.buckets[39].results[119].dimensions.contains("m\u{e9}39"))
+        #expect(streamed.hasMore && streamed.nextPage == "page_after")
+    }
+
+    @Test func truncatedStreamIsRefusedAtItsEnd() {
+        for cut in [Self.largePage.count - 1, Self.largePage.count / 2, 10] {
+            #expect(throws: DecodeError.self) { try streamed(Self.largePage, chunk: 8191, cut: cut) }
+        }
+        var trailing = Self.largePage
+        trailing += Array("  \n x".utf8)
+        #expect(throws: DecodeError.self) { try streamed(trailing, chunk: 8191) }
+    }
 }
