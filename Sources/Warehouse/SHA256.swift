@@ -13,25 +13,56 @@ public enum SHA256 {
 
     /// The 32-byte digest of `message`. Whole blocks are read in place; only the padded tail is copied.
     public static func hash<Bytes: Collection>(_ message: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        if let digest = message.withContiguousStorageIfAvailable({ digestOf($0) }) { return digest }
-        return Array(message).withUnsafeBufferPointer { digestOf($0) }
+        var hasher = Hasher()
+        if message.withContiguousStorageIfAvailable({ hasher.update(UnsafeRawBufferPointer($0)) }) == nil {
+            Array(message).withUnsafeBytes { hasher.update($0) }
+        }
+        return hasher.finalize()
     }
 
-    private static func digestOf(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var state = State()
-        let whole = bytes.count / 64 * 64
-        if let base = bytes.baseAddress, whole > 0 { state.compress(base, blocks: whole / 64) }
-        // The tail, 0x80, zeros, and the length in bits fill one or two last blocks.
-        var tail = [UInt8](bytes[whole...])
-        tail.append(0x80)
-        while tail.count % 64 != 56 { tail.append(0) }
-        let bitLength = UInt64(bytes.count) &* 8
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        tail.withUnsafeBufferPointer { state.compress($0.baseAddress!, blocks: $0.count / 64) }
-        var digest: [UInt8] = []
-        digest.reserveCapacity(32)
-        for word in state.words { for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) } }
-        return digest
+    /// The digest of a message that arrives in pieces: `update` with each, then `finalize`.
+    public struct Hasher {
+        private var state = State()
+        /// Bytes of an incomplete block, fewer than 64.
+        private var pending: [UInt8] = []
+        private var length = 0
+
+        public init() {}
+
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            length += bytes.count
+            var rest = bytes.bindMemory(to: UInt8.self)[...]
+            if !pending.isEmpty {
+                let take = min(64 - pending.count, rest.count)
+                pending.append(contentsOf: rest.prefix(take))
+                rest = rest.dropFirst(take)
+                guard pending.count == 64 else { return }
+                pending.withUnsafeBufferPointer { state.compress($0.baseAddress!, blocks: 1) }
+                pending.removeAll(keepingCapacity: true)
+            }
+            let whole = rest.count / 64
+            if whole > 0, let base = rest.base.baseAddress {
+                state.compress(base + rest.startIndex, blocks: whole)
+                rest = rest.dropFirst(whole * 64)
+            }
+            pending.append(contentsOf: rest)
+        }
+
+        /// The 32-byte digest of everything passed to `update`.
+        public func finalize() -> [UInt8] {
+            var state = self.state
+            // The tail, 0x80, zeros, and the length in bits fill one or two last blocks.
+            var tail = pending
+            tail.append(0x80)
+            while tail.count % 64 != 56 { tail.append(0) }
+            let bitLength = UInt64(length) &* 8
+            for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+            tail.withUnsafeBufferPointer { state.compress($0.baseAddress!, blocks: $0.count / 64) }
+            var digest: [UInt8] = []
+            digest.reserveCapacity(32)
+            for word in state.words { for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) } }
+            return digest
+        }
     }
 
     private struct State {

@@ -58,7 +58,7 @@ public enum Zstd {
         return output
     }
 
-    private static func check(_ code: Int) throws {
+    static func check(_ code: Int) throws {
         if ZSTD_isError(code) != 0 {
             throw ZstdError(message: String(cString: ZSTD_getErrorName(code)))
         }

@@ -33,4 +33,20 @@ struct SHA256Tests {
         #expect(SHA256.hex(bytes) == digest)
         #expect(SHA256.hex(bytes[...]) == digest, "an ArraySlice hashes like the array")
     }
+
+    @Test func hasherInPiecesMatchesOneShot() {
+        let message = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+        let expected = SHA256.hash(message)
+        for pieces in [[1], [63, 1, 64, 129], [1000], [5, 7, 11, 4096], [10_000]] {
+            var hasher = SHA256.Hasher()
+            var offset = 0, p = 0
+            while offset < message.count {
+                let end = min(message.count, offset + pieces[p % pieces.count])
+                message[offset..<end].withUnsafeBytes { hasher.update($0) }
+                offset = end
+                p += 1
+            }
+            #expect(hasher.finalize() == expected, "pieces \(pieces)")
+        }
+    }
 }

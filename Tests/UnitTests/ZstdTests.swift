@@ -29,4 +29,48 @@ struct ZstdTests {
         let compressed = try Zstd.compress(Array(String(repeating: "0123456789", count: 10_000).utf8))
         #expect(throws: ZstdError.self) { try Zstd.decompress(Array(compressed.prefix(compressed.count - 3))) }
     }
+
+    /// About 3 MiB of varied JSON-like text, many times the streams' internal chunk sizes.
+    static let large: [UInt8] = {
+        var text = ""
+        for i in 0..<40_000 { text += #"{"start_time":\#(i * 3600),"tokens":\#(i &* 7919 % 100_003),"model":"m\#(i % 17)"},"# }
+        return Array(text.utf8)
+    }()
+
+    func streamedOut(_ compressed: [UInt8]) throws -> [UInt8] {
+        let decompressor = try ZstdDecompressor(compressed)
+        var out: [UInt8] = []
+        while try decompressor.next({ out.append(contentsOf: $0) }) {}
+        #expect(decompressor.outputBytes == out.count)
+        return out
+    }
+
+    @Test(arguments: [1, 1000, 65_536, 4_000_000])
+    func streamingRoundTripsInPieces(piece: Int) throws {
+        let compressor = try ZstdCompressor(level: 3)
+        var offset = 0
+        while offset < Self.large.count {
+            let end = min(Self.large.count, offset + piece)
+            try Self.large[offset..<end].withUnsafeBytes { try compressor.append($0) }
+            offset = end
+        }
+        let frame = try compressor.finish()
+        #expect(compressor.inputBytes == Self.large.count)
+        #expect(frame.count < Self.large.count / 4)
+        #expect(try Zstd.decompress(frame) == Self.large, "one-shot decompression reads a streamed frame")
+        #expect(try streamedOut(frame) == Self.large)
+        #expect(try streamedOut(Zstd.compress(Self.large)) == Self.large)
+    }
+
+    @Test func streamingRefusesTruncatedAndCorruptFrames() throws {
+        let frame = try Zstd.compress(Self.large)
+        for cut in [frame.count - 1, frame.count / 2, 20] {
+            #expect(throws: ZstdError.self) { try streamedOut(Array(frame.prefix(cut))) }
+        }
+        var corrupt = frame
+        corrupt[frame.count / 2] ^= 0xFF
+        corrupt[frame.count / 3] ^= 0x55
+        #expect(throws: ZstdError.self) { try streamedOut(corrupt) }
+        #expect(throws: ZstdError.self) { try ZstdDecompressor([]) }
+    }
 }
