@@ -43,8 +43,24 @@ public final class HTTPClient {
 
     /// Performs a GET. Any HTTP status is a response; only transport failures throw.
     public func get(_ url: String, headers: [(String, String)] = []) throws -> HTTPResponse {
+        try perform(url, headers: headers, sink: ResponseSink())
+    }
+
+    /// Performs a GET, passing the body to `receive` piece by piece as it arrives instead of
+    /// collecting it (the response's `body` is then empty). An error `receive` throws aborts the
+    /// transfer and is rethrown.
+    public func get(_ url: String, headers: [(String, String)] = [],
+                    receive: (UnsafeRawBufferPointer) throws -> Void) throws -> HTTPResponse {
+        try withoutActuallyEscaping(receive) { receive in
+            let sink = ResponseSink()
+            sink.receive = receive
+            defer { sink.receive = nil }
+            return try perform(url, headers: headers, sink: sink)
+        }
+    }
+
+    private func perform(_ url: String, headers: [(String, String)], sink: ResponseSink) throws -> HTTPResponse {
         curl_easy_reset(handle)
-        let sink = ResponseSink()
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for (name, value) in headers { list = curl_slist_append(list, "\(name): \(value)") }
         list = curl_slist_append(list, "Accept: application/json")
@@ -67,10 +83,15 @@ public final class HTTPClient {
         set(usage_etl_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, { pointer, size, count, context in
             let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
             let length = size * count
-            if length > 0, let pointer {
-                pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
-                    sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
-                }
+            guard length > 0, let pointer else { return length }
+            let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
+            guard let receive = sink.receive else {
+                sink.body.append(contentsOf: bytes)
+                return length
+            }
+            do { try receive(bytes) } catch {
+                sink.receiveError = error
+                return 0 // makes libcurl stop with CURLE_WRITE_ERROR
             }
             return length
         }))
@@ -90,6 +111,7 @@ public final class HTTPClient {
         guard setupError == CURLE_OK else { throw error(for: setupError, url: url) }
 
         let code = withExtendedLifetime(sink) { curl_easy_perform(handle) }
+        if let receiveError = sink.receiveError { throw receiveError }
         guard code == CURLE_OK else { throw error(for: code, url: url) }
         var status = 0
         _ = usage_etl_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -118,6 +140,9 @@ public final class HTTPClient {
 /// Collects one response's bytes and headers during `curl_easy_perform`.
 private final class ResponseSink {
     var body: [UInt8] = []
+    /// Where body bytes go instead of `body`, when streaming.
+    var receive: ((UnsafeRawBufferPointer) throws -> Void)?
+    var receiveError: Error?
     var headers: [String: String] = [:]
 
     func addHeaderLine(_ line: String) {

@@ -19,7 +19,7 @@ public struct OrganizationProbe {
         let today = floorDiv(now, 86_400) * 86_400
         let spec = StreamSpec(organization: Self.fallback, endpoint: EndpointCatalog.costs, width: .day, groupBy: [])
         let fetched = try client.fetch(spec, window: TimeRange(start: today - 7 * 86_400, end: today + 86_400), cursor: nil)
-        guard case .array(let buckets)? = try JSONParser.parse(fetched.body)["data"] else { return Self.fallback }
+        guard case .array(let buckets)? = try JSONParser.parse(fetched.body.decompressed())["data"] else { return Self.fallback }
         for bucket in buckets {
             guard case .array(let results)? = bucket["results"] ?? bucket["result"] else { continue }
             for result in results {

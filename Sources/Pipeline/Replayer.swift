@@ -33,7 +33,7 @@ public struct Replayer {
                     continue
                 }
                 defer { try? store.release(window.id) }
-                let rows = try loader.load(window, spec: spec, streamID: streamID, provisional: nil)
+                let rows = try loader.load(window, spec: spec, streamID: streamID, provisional: nil, verify: true)
                 summary.windowsDone += 1
                 summary.pages += window.pagesFetched
                 summary.rows += rows

@@ -145,9 +145,9 @@ public final class Runner: Sendable {
                 try store.restart(window.id) // a refetch of a loaded window starts a new generation
                 window = try store.window(id: window.id)!
             }
-            let fetched = try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
-                                                  summary: &summary, onPage: onPage)
-            let rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, pages: fetched)
+            try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
+                                    summary: &summary, onPage: onPage)
+            let rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection)
             summary.rows += rows
             summary.windowsDone += 1
             logger.info("\(label): loaded \(rows) rows from \(window.pagesFetched) pages")
@@ -169,16 +169,12 @@ public final class Runner: Sendable {
     }
 
     /// Fetches pages from the window's checkpoint until the last one, archiving each with its cursor.
-    /// Returns the decoded pages when this call fetched the whole generation (so the load need not
-    /// read them back from the archive), nil when earlier pages came from a previous run.
-    @discardableResult
     func fetchRemainingPages(_ window: inout WindowRecord, spec: StreamSpec, store: WindowStore, connection: PostgresConnection,
-                             client: UsageAPIClient, summary: inout RunSummary, onPage: () -> Void = {}) throws -> [UsagePage]? {
+                             client: UsageAPIClient, summary: inout RunSummary, onPage: () -> Void = {}) throws {
         let archive = Archive(connection: connection)
         var seen = Set<String>()
         var restarts = 0
         var lastBucketStart = Int64.min
-        var fetchedHere: [UsagePage]? = window.pagesFetched == 0 ? [] : nil
         // More pages than the window's buckets need (plus the empty page some endpoints add) means a loop.
         let cap = spec.endpoint.maxLimit(for: spec.width)
         let limit = min(cap, max(1, client.configuration.pageLimit ?? cap))
@@ -199,21 +195,20 @@ public final class Runner: Sendable {
                 window = try store.window(id: window.id)!
                 seen.removeAll()
                 restarts += 1
-                fetchedHere = []
                 continue
             }
-            let page = fetched.page
-            let next = page.hasMore && !page.buckets.isEmpty ? page.nextPage : nil
+            let page = fetched.summary
+            let next = page.hasMore && page.bucketCount > 0 ? page.nextPage : nil
             if let cursor = next {
                 guard seen.insert(cursor).inserted, cursor != window.nextPage else {
                     throw LoopingCursor(reason: "the API returned cursor \(cursor.prefix(40)) twice for one window")
                 }
             }
-            if let first = page.buckets.first {
-                guard first.startTime > lastBucketStart else {
+            if let first = page.firstBucketStart, let last = page.lastBucketStart {
+                guard first > lastBucketStart else {
                     throw LoopingCursor(reason: "page \(window.pagesFetched) starts at a bucket already fetched")
                 }
-                lastBucketStart = page.buckets.last!.startTime
+                lastBucketStart = last
             }
             try archive.storePage(windowID: window.id, generation: window.generation, pageIndex: window.pagesFetched,
                                   endpoint: spec.endpoint.name, requestQuery: fetched.requestQuery, status: fetched.status,
@@ -221,20 +216,16 @@ public final class Runner: Sendable {
             window.pagesFetched += 1
             window.nextPage = next
             summary.pages += 1
-            summary.bytes += fetched.body.count
+            summary.bytes += fetched.body.rawBytes
             summary.retries += fetched.retries
             onPage()
-            fetchedHere?.append(page)
         }
-        return fetchedHere
     }
 
-    /// Replaces the window's slice with its pages (as just fetched, or else from the archive),
-    /// marking it done, in one transaction.
-    func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, connection: PostgresConnection,
-              pages: [UsagePage]? = nil) throws -> Int {
+    /// Replaces the window's slice with its archived pages, marking it done, in one transaction.
+    func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, connection: PostgresConnection) throws -> Int {
         let provisional = WindowPlanner.isProvisional(window.range, endpoint: spec.endpoint, width: spec.width, now: now)
         return try WindowLoader(connection: connection, logger: logger)
-            .load(window, spec: spec, streamID: streamID, provisional: provisional, pages: pages)
+            .load(window, spec: spec, streamID: streamID, provisional: provisional, verify: false)
     }
 }

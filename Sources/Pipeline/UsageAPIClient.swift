@@ -1,13 +1,15 @@
 import Curl
 import Foundation
 import UsageAPI
+import Warehouse
 
-/// A page as fetched: the request (path and query, never headers), the raw body and its decoding.
+/// A page as fetched: the request (path and query, never headers), the body as the archive keeps
+/// it (compressed while it arrived; the raw page is never held whole), and its summary.
 public struct FetchedPage: Sendable {
     public var requestQuery: String
     public var status: Int
-    public var body: [UInt8]
-    public var page: UsagePage
+    public var body: CompressedBody
+    public var summary: PageSummary
     public var retries: Int
 }
 
@@ -39,24 +41,29 @@ public final class UsageAPIClient {
         return spec.endpoint.path + "?" + query
     }
 
-    /// Fetches and decodes one page, retrying transient failures.
+    /// Fetches one page, compressing it as it arrives, and checks that it decodes completely,
+    /// retrying transient failures.
     public func fetch(_ spec: StreamSpec, window: TimeRange, cursor: String?) throws -> FetchedPage {
         let pathAndQuery = Self.requestQuery(spec, window: window, cursor: cursor, pageLimit: configuration.pageLimit)
         let decoder = PageDecoder(endpoint: spec.endpoint)
-        let (page, body, retries) = try get(pathAndQuery) { try decoder.decode($0) }
-        return FetchedPage(requestQuery: pathAndQuery, status: 200, body: body, page: page, retries: retries)
+        let ((body, summary), retries) = try get(pathAndQuery, archiving: true) { received in
+            let body = try received.finish()
+            return (body, try decoder.summarize(streaming: body.stream(verify: false)))
+        }
+        return FetchedPage(requestQuery: pathAndQuery, status: 200, body: body, summary: summary, retries: retries)
     }
 
     /// Fetches one page of an admin list endpoint (`after`: the last id of the previous page).
     public func fetch(_ list: DirectoryList, after: String?, limit: Int = DirectoryList.maxPageSize) throws -> DirectoryPage {
         let query = list.queryItems(after: after, limit: limit).map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
-        return try get(list.path + "?" + query) { try DirectoryPage(decoding: $0, list: list) }.value
+        return try get(list.path + "?" + query, archiving: false) { try DirectoryPage(decoding: $0.head, list: list) }.value
     }
 
     /// GETs `pathAndQuery` and decodes a 200 answer, retrying what may pass: 429 and 5xx (after
     /// their Retry-After), transport failures, and bodies `decode` rejects with a `DecodeError`.
     /// 401/403 and other 4xx answers are final.
-    private func get<T>(_ pathAndQuery: String, decode: ([UInt8]) throws -> T) throws -> (value: T, body: [UInt8], retries: Int) {
+    /// `archiving` compresses the body as it arrives (pages); otherwise it is kept whole (small answers).
+    private func get<T>(_ pathAndQuery: String, archiving: Bool, decode: (ReceivedBody) throws -> T) throws -> (value: T, retries: Int) {
         let url = configuration.baseURL + pathAndQuery
         var headers = [("Authorization", "Bearer " + configuration.adminKey)]
         if let organization = configuration.organizationHeader { headers.append(("OpenAI-Organization", organization)) }
@@ -66,21 +73,23 @@ public final class UsageAPIClient {
             limiter.acquire()
             var retryAfter: Double? = nil
             do {
-                let response = try http.get(url, headers: headers)
+                let received = try ReceivedBody(archiving: archiving)
+                let response = try http.get(url, headers: headers) { try received.append($0) }
+                let body = received.head
                 switch response.status {
                 case 200:
                     do {
-                        return (try decode(response.body), response.body, attempt - 1)
+                        return (try decode(received), attempt - 1)
                     } catch let error as DecodeError {
                         lastFailure = error.description // damaged bodies are retried; a persistent one fails
                     }
                 case 401, 403:
-                    throw APIError.unauthorized(status: response.status, message: Self.errorMessage(response.body))
+                    throw APIError.unauthorized(status: response.status, message: Self.errorMessage(body))
                 case 429, 500...599:
-                    lastFailure = "HTTP \(response.status): \(Self.errorMessage(response.body))"
+                    lastFailure = "HTTP \(response.status): \(Self.errorMessage(body))"
                     retryAfter = Self.retryAfter(response)
                 default:
-                    let (message, code, param) = Self.errorFields(response.body)
+                    let (message, code, param) = Self.errorFields(body)
                     throw APIError.rejected(status: response.status, message: message, code: code, param: param)
                 }
             } catch let error as CurlError where error.isTransient {
@@ -115,5 +124,30 @@ public final class UsageAPIClient {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+/// A response body as it arrives: kept whole, or (pages to archive) compressed and hashed on the
+/// fly with only its first bytes kept for error messages.
+final class ReceivedBody {
+    /// The whole body, or its first `headLimit` bytes when archiving.
+    private(set) var head: [UInt8] = []
+    private let writer: CompressedBodyWriter?
+    static let headLimit = 64 * 1024
+
+    init(archiving: Bool) throws {
+        writer = archiving ? try CompressedBodyWriter() : nil
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let writer else { head.append(contentsOf: bytes); return }
+        if head.count < Self.headLimit { head.append(contentsOf: bytes.prefix(Self.headLimit - head.count)) }
+        try writer.append(bytes)
+    }
+
+    /// The archived form of the body; only when archiving, once.
+    func finish() throws -> CompressedBody {
+        guard let writer else { preconditionFailure("finish() on a body that was not compressed") }
+        return try writer.finish()
     }
 }

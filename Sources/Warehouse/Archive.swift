@@ -2,39 +2,36 @@ import Postgres
 import UsageAPI
 import Zstd
 
-/// A page read back from the archive.
-public struct ArchivedPage: Sendable {
-    public var pageIndex: Int
-    public var body: [UInt8]
-}
-
 /// A stored page whose bytes no longer match their recorded SHA-256, or do not decompress.
 public struct ArchiveError: Error, CustomStringConvertible {
     public var windowID: Int64
     public var pageIndex: Int
     public var reason: String
     public var description: String { "archived page \(pageIndex) of window \(windowID) is unusable: \(reason)" }
+
+    public init(windowID: Int64, pageIndex: Int, reason: String) {
+        self.windowID = windowID
+        self.pageIndex = pageIndex
+        self.reason = reason
+    }
 }
 
 /// The raw response archive in schema `raw`: bodies compressed once per distinct content.
 public struct Archive {
     public let connection: PostgresConnection
-    public var level: Int32 = Zstd.defaultLevel
-
     public init(connection: PostgresConnection) { self.connection = connection }
 
     /// Archives a page and advances the window's checkpoint, in one transaction.
     public func storePage(windowID: Int64, generation: Int, pageIndex: Int, endpoint: String, requestQuery: String,
-                          status: Int, body: [UInt8], nextPage: String?) throws {
-        let digest = SHA256.hash(body)
+                          status: Int, body: CompressedBody, nextPage: String?) throws {
+        let digest = body.sha256
         try connection.transaction {
             let known = try connection.query("SELECT 1 FROM raw.bodies WHERE body_sha256 = $1", [.bytea(digest)]).count > 0
             if !known {
-                let compressed = try Zstd.compress(body, level: level)
                 try connection.query("""
                     INSERT INTO raw.bodies (body_sha256, raw_bytes, compressed_bytes, body_zstd)
                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
-                    """, [.bytea(digest), .int(body.count), .int(compressed.count), .bytea(compressed)])
+                    """, [.bytea(digest), .int(body.rawBytes), .int(body.zstd.count), .bytea(body.zstd)])
             }
             try connection.query("""
                 INSERT INTO raw.pages (window_id, generation, page_index, endpoint, request_query, http_status, body_sha256, next_page)
@@ -50,25 +47,21 @@ public struct Archive {
         }
     }
 
-    /// The pages of one fetch generation of a window, in order, decompressed and verified.
-    public func pages(windowID: Int64, generation: Int) throws -> [ArchivedPage] {
+    /// The compressed bodies of one fetch generation of a window, in page order. They are
+    /// decompressed (and verified) piece by piece when read, see `CompressedBody.stream`.
+    public func bodies(windowID: Int64, generation: Int) throws -> [CompressedBody] {
         let result = try connection.query("""
-            SELECT p.page_index, b.body_zstd, b.body_sha256 FROM raw.pages p JOIN raw.bodies b USING (body_sha256)
+            SELECT p.page_index, b.body_zstd, b.body_sha256, b.raw_bytes FROM raw.pages p JOIN raw.bodies b USING (body_sha256)
             WHERE p.window_id = $1 AND p.generation = $2 ORDER BY p.page_index
             """, [.int64(windowID), .int(generation)])
         return try (0..<result.count).map { row in
             let index = result.int(row, "page_index")!
-            guard let compressed = result.bytes(row, "body_zstd"), let digest = result.bytes(row, "body_sha256") else {
+            guard index == row else { throw ArchiveError(windowID: windowID, pageIndex: row, reason: "missing from the archive") }
+            guard let compressed = result.bytes(row, "body_zstd"), let digest = result.bytes(row, "body_sha256"),
+                  let rawBytes = result.int(row, "raw_bytes") else {
                 throw ArchiveError(windowID: windowID, pageIndex: index, reason: "missing body")
             }
-            let body: [UInt8]
-            do { body = try Zstd.decompress(compressed) } catch {
-                throw ArchiveError(windowID: windowID, pageIndex: index, reason: "\(error)")
-            }
-            guard SHA256.hash(body) == digest else {
-                throw ArchiveError(windowID: windowID, pageIndex: index, reason: "SHA-256 does not match the stored digest")
-            }
-            return ArchivedPage(pageIndex: index, body: body)
+            return CompressedBody(zstd: compressed, sha256: digest, rawBytes: rawBytes)
         }
     }
 }

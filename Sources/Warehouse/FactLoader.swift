@@ -1,19 +1,15 @@
 import Postgres
 import UsageAPI
 
-/// Replaces a window's slice of a fact table with the rows of its pages, in the caller's
+/// Replaces a window's slice of a fact table with the rows of its buckets, in the caller's
 /// transaction: new rows inserted, changed rows updated, vanished rows deleted, unchanged rows
-/// not touched. Rows go through `COPY` into a temporary staging table, then one merge.
+/// not touched. Buckets are pulled one at a time and streamed through `COPY`: straight into the
+/// fact table when the slice is empty (a first load, a replay after a truncate), else into a
+/// temporary staging table and merged.
 public struct FactLoader {
     public let connection: PostgresConnection
 
     public init(connection: PostgresConnection) { self.connection = connection }
-
-    /// What a load changed.
-    public struct Outcome: Sendable {
-        public var rows: Int
-        public var warnings: [String]
-    }
 
     /// A bucket outside the window it was requested for.
     public struct OutOfWindow: Error, CustomStringConvertible {
@@ -22,78 +18,106 @@ public struct FactLoader {
         public var description: String { "the API returned a bucket starting at \(bucketStart) outside the requested window \(window)" }
     }
 
-    /// Loads decoded pages as the complete content of `window` for the stream. Call inside a transaction.
-    public func replaceSlice(spec: StreamSpec, streamID: Int, window: TimeRange, pages: [UsagePage]) throws -> Outcome {
+    /// Loads the buckets `next` yields (nil at the end) as the complete content of `window` for the
+    /// stream, and returns the number of fact rows. Call inside a transaction; `next` must not use
+    /// the connection.
+    public func replaceSlice(spec: StreamSpec, streamID: Int, window: TimeRange,
+                             buckets next: () throws -> UsageBucket?) throws -> Int {
         let endpoint = spec.endpoint
         let dimensions = EndpointCatalog.factDimensions(endpoint)
         let table = "warehouse." + endpoint.factTable
-
-        // Dimension keys for every natural id in the window.
         let organizationKey = try resolve(table: "organization", ids: [spec.organization])[spec.organization]!
-        var ids = [Set<String>](repeating: [], count: dimensions.count)
-        for page in pages {
-            for bucket in page.buckets {
-                for result in bucket.results {
-                    for (d, id) in result.dimensions.enumerated() { if let id { ids[d].insert(id) } }
-                }
-            }
-        }
-        let keys = try zip(dimensions, ids).map { try resolve(table: $0.table, ids: $1) }
         try connection.query("SELECT warehouse.ensure_month_partitions($1, to_timestamp($2), to_timestamp($3))",
                              [.text(endpoint.factTable), .int64(window.start), .int64(window.end)])
+        let sliceIsEmpty = try connection.query("""
+            SELECT 1 FROM \(table) WHERE stream_id = $1 AND bucket_start >= to_timestamp($2) AND bucket_start < to_timestamp($3) LIMIT 1
+            """, [.int(streamID), .int64(window.start), .int64(window.end)]).count == 0
+        let stage = "stage_" + endpoint.name
+        if !sliceIsEmpty {
+            try connection.execute(script: """
+                CREATE TEMP TABLE IF NOT EXISTS \(stage) (LIKE \(table)) ON COMMIT DELETE ROWS;
+                TRUNCATE \(stage);
+                """)
+        }
         let keyColumns = dimensions.map(\.keyColumn)
         let metricColumns = endpoint.metrics.map(\.name)
         let columns = ["stream_id", "organization_key", "bucket_start", "bucket_end", "bucket_width"] + keyColumns + metricColumns
-        try connection.execute(script: """
-            CREATE TEMP TABLE IF NOT EXISTS stage_\(endpoint.name) (LIKE \(table)) ON COMMIT DELETE ROWS;
-            TRUNCATE stage_\(endpoint.name);
-            """)
+        let copy = "COPY \(sliceIsEmpty ? table : stage) (\(columns.joined(separator: ", "))) FROM STDIN"
+        // Absent dimensions: -1 when grouped by it (the API said null), 0 when not grouped.
         let grouped = Set(spec.groupBy)
+        let absent = dimensions.map { grouped.contains($0) ? -1 : 0 }
+        var known = [[String: Int]](repeating: [:], count: dimensions.count)
+        var keys: [Int] = []
         var rows = 0
-        var warnings: [String] = []
-        let streamText = String(streamID), orgText = String(organizationKey), widthText = spec.width.rawValue
-        try connection.copyIn("COPY stage_\(endpoint.name) (\(columns.joined(separator: ", "))) FROM STDIN") { writer in
-            for page in pages {
-                warnings += page.warnings
-                for bucket in page.buckets {
+        var pending = try next()
+        while let first = pending {
+            // Natural ids seen for the first time get their keys here, between COPYs.
+            for (d, dimension) in dimensions.enumerated() {
+                let missing = Set(first.results.compactMap { $0.dimensions[d] }.filter { known[d][$0] == nil })
+                if !missing.isEmpty { known[d].merge(try resolve(table: dimension.table, ids: missing)) { $1 } }
+            }
+            try connection.copyIn(copy) { writer in
+                while let bucket = pending {
                     guard bucket.startTime >= window.start, bucket.startTime < window.end else {
                         throw OutOfWindow(bucketStart: bucket.startTime, window: window)
                     }
+                    guard Self.keys(of: bucket, known: known, absent: absent, into: &keys) else { return } // a new id: resolve it first
                     let start = PostgresTimestamp.formatUnix(bucket.startTime)
                     let end = PostgresTimestamp.formatUnix(bucket.endTime)
-                    for result in bucket.results {
-                        writer.appendField(streamText)
-                        writer.appendField(orgText)
+                    for (r, result) in bucket.results.enumerated() {
+                        writer.appendField(streamID)
+                        writer.appendField(organizationKey)
                         writer.appendField(start)
                         writer.appendField(end)
-                        writer.appendField(widthText)
-                        for (d, dimension) in dimensions.enumerated() {
-                            let key: Int
-                            if let id = result.dimensions[d] { key = keys[d][id]! } else { key = grouped.contains(dimension) ? -1 : 0 }
-                            writer.appendField(String(key))
-                        }
+                        writer.appendField(spec.width.rawValue)
+                        for d in 0..<dimensions.count { writer.appendField(keys[r * dimensions.count + d]) }
                         for value in result.metrics { writer.appendField(value) }
                         try writer.endRow()
-                        rows += 1
                     }
+                    rows += bucket.results.count
+                    pending = try next()
                 }
             }
         }
+        if !sliceIsEmpty { try merge(into: table, from: stage, streamID: streamID, window: window, columns: columns, keyColumns: keyColumns, metricColumns: metricColumns) }
+        return rows
+    }
+
+    /// The dimension keys of every result of `bucket`, row-major into `keys`; false when an id has no key yet.
+    private static func keys(of bucket: UsageBucket, known: [[String: Int]], absent: [Int], into keys: inout [Int]) -> Bool {
+        keys.removeAll(keepingCapacity: true)
+        for result in bucket.results {
+            for (d, id) in result.dimensions.enumerated() {
+                if let id {
+                    guard let key = known[d][id] else { return false }
+                    keys.append(key)
+                } else {
+                    keys.append(absent[d])
+                }
+            }
+        }
+        return true
+    }
+
+    /// Makes the slice equal to the staged rows: inserts and updates what differs, deletes what vanished.
+    private func merge(into table: String, from stage: String, streamID: Int, window: TimeRange,
+                       columns: [String], keyColumns: [String], metricColumns: [String]) throws {
+        // Planner statistics for the staging table, or the anti-join below may be planned as a nested loop.
+        try connection.execute(script: "ANALYZE \(stage)")
         let primaryKey = (["stream_id", "bucket_start"] + keyColumns).joined(separator: ", ")
         let changing = ["bucket_end", "organization_key", "bucket_width"] + metricColumns
         try connection.query("""
             INSERT INTO \(table) AS t (\(columns.joined(separator: ", ")))
-            SELECT \(columns.joined(separator: ", ")) FROM stage_\(endpoint.name)
+            SELECT \(columns.joined(separator: ", ")) FROM \(stage)
             ON CONFLICT (\(primaryKey)) DO UPDATE SET \(changing.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
             WHERE (\(changing.map { "t.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(changing.map { "excluded.\($0)" }.joined(separator: ", ")))
             """)
         try connection.query("""
             DELETE FROM \(table) AS t
             WHERE t.stream_id = $1 AND t.bucket_start >= to_timestamp($2) AND t.bucket_start < to_timestamp($3)
-              AND NOT EXISTS (SELECT 1 FROM stage_\(endpoint.name) s
+              AND NOT EXISTS (SELECT 1 FROM \(stage) s
                               WHERE \((["bucket_start"] + keyColumns).map { "s.\($0) = t.\($0)" }.joined(separator: " AND ")))
             """, [.int(streamID), .int64(window.start), .int64(window.end)])
-        return Outcome(rows: rows, warnings: warnings)
     }
 
     /// Surrogate keys of natural ids in `warehouse.dim_<table>`, adding the ones not seen before.

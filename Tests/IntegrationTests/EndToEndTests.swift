@@ -195,10 +195,11 @@ extension EndToEndTests {
         let decoded = try PageDecoder(endpoint: EndpointCatalog.embeddings).decode(Array(page.utf8))
         let spec = StreamSpec.finest(EndpointCatalog.embeddings, width: .day, organization: "org-test")
         let streamID = try WindowStore(connection: connection).streamID(for: spec)
+        var buckets = decoded.buckets.makeIterator()
         try connection.transaction {
             _ = try FactLoader(connection: connection).replaceSlice(spec: spec, streamID: streamID,
                                                                      window: TimeRange(start: Self.range.start, end: Self.range.start + 86_400),
-                                                                     pages: [decoded])
+                                                                     buckets: { buckets.next() })
         }
         #expect(try connection.query("SELECT model FROM analytics.embeddings_usage").scalar == hostile)
         #expect(try connection.query("SELECT to_regclass('warehouse.fact_costs') IS NOT NULL").scalar == "t")
