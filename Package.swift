@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLibCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // Thin safe Swift layers over the C libraries.
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
@@ -43,7 +44,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Simulator", dependencies: ["UsageAPI"]),
-        .executableTarget(name: "usage-etl", dependencies: ["UsageETLCLI"]),
+        .executableTarget(name: "usage-etl", dependencies: ["UsageETLCLI", "CMalloc"]),
         .executableTarget(name: "usage-api-sim", dependencies: [
             "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -38,6 +38,20 @@ public final class PostgresConnection {
         return Self.collect(result)
     }
 
+    /// Runs one statement and returns each cell's bytes as the binary result format gives them:
+    /// a `bytea` column's raw bytes (no hex text to decode), a `text` column's UTF-8. Cast other
+    /// types to text in the SQL. For large binary values such as archived bodies.
+    public func queryBytes(_ sql: String, _ parameters: [PostgresValue] = []) throws -> [[[UInt8]?]] {
+        let result = try execParams(sql, parameters, binaryResults: true)
+        defer { PQclear(result) }
+        return (0..<PQntuples(result)).map { r in
+            (0..<PQnfields(result)).map { c -> [UInt8]? in
+                guard PQgetisnull(result, r, c) == 0, let value = PQgetvalue(result, r, c) else { return nil }
+                return UnsafeRawBufferPointer(start: value, count: Int(PQgetlength(result, r, c))).map { $0 }
+            }
+        }
+    }
+
     /// Runs a script of one or more statements with no parameters (migrations, DDL).
     public func execute(script sql: String) throws {
         guard let result = PQexec(handle, sql) else { throw connectionError(sql) }
@@ -105,9 +119,9 @@ public final class PostgresConnection {
 
     // MARK: - libpq plumbing
 
-    private func execParams(_ sql: String, _ parameters: [PostgresValue]) throws -> OpaquePointer {
+    private func execParams(_ sql: String, _ parameters: [PostgresValue], binaryResults: Bool = false) throws -> OpaquePointer {
         // All parameter bytes live in `storage` for the whole PQexecParams call.
-        var storage: [[CChar]?] = []
+        var storage: [[UInt8]?] = []
         var lengths: [Int32] = []
         var formats: [Int32] = []
         storage.reserveCapacity(parameters.count)
@@ -116,13 +130,14 @@ public final class PostgresConnection {
             case .null:
                 storage.append(nil); lengths.append(0); formats.append(0)
             case .text(let text):
-                storage.append(Array(text.utf8CString)); lengths.append(0); formats.append(0)
+                storage.append(Array(text.utf8) + [0]); lengths.append(0); formats.append(0)
             case .bytea(let bytes):
-                storage.append(bytes.map { CChar(bitPattern: $0) }); lengths.append(Int32(bytes.count)); formats.append(1)
+                // Shares the caller's buffer; an empty value gets one ignored byte so its pointer is not NULL.
+                storage.append(bytes.isEmpty ? [0] : bytes); lengths.append(Int32(bytes.count)); formats.append(1)
             }
         }
         let result: OpaquePointer? = withPointers(storage) { pointers in
-            PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, lengths, formats, 0)
+            PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, lengths, formats, binaryResults ? 1 : 0)
         }
         guard let result else { throw connectionError(sql) }
         let status = PQresultStatus(result)
@@ -133,7 +148,7 @@ public final class PostgresConnection {
         return result
     }
 
-    private func withPointers<R>(_ storage: [[CChar]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    private func withPointers<R>(_ storage: [[UInt8]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
         var pointers: [UnsafePointer<CChar>?] = []
         pointers.reserveCapacity(storage.count)
         func recurse(_ index: Int) -> R {
@@ -142,8 +157,8 @@ public final class PostgresConnection {
                 pointers.append(nil)
                 return recurse(index + 1)
             }
-            return bytes.withUnsafeBufferPointer { buffer in
-                pointers.append(buffer.baseAddress)
+            return bytes.withUnsafeBytes { buffer in
+                pointers.append(buffer.baseAddress?.assumingMemoryBound(to: CChar.self))
                 return recurse(index + 1)
             }
         }

@@ -50,15 +50,14 @@ public struct Archive {
     /// The compressed bodies of one fetch generation of a window, in page order. They are
     /// decompressed (and verified) piece by piece when read, see `CompressedBody.stream`.
     public func bodies(windowID: Int64, generation: Int) throws -> [CompressedBody] {
-        let result = try connection.query("""
-            SELECT p.page_index, b.body_zstd, b.body_sha256, b.raw_bytes FROM raw.pages p JOIN raw.bodies b USING (body_sha256)
+        let rows = try connection.queryBytes("""
+            SELECT p.page_index::text, b.body_zstd, b.body_sha256, b.raw_bytes::text FROM raw.pages p JOIN raw.bodies b USING (body_sha256)
             WHERE p.window_id = $1 AND p.generation = $2 ORDER BY p.page_index
             """, [.int64(windowID), .int(generation)])
-        return try (0..<result.count).map { row in
-            let index = result.int(row, "page_index")!
-            guard index == row else { throw ArchiveError(windowID: windowID, pageIndex: row, reason: "missing from the archive") }
-            guard let compressed = result.bytes(row, "body_zstd"), let digest = result.bytes(row, "body_sha256"),
-                  let rawBytes = result.int(row, "raw_bytes") else {
+        return try rows.enumerated().map { position, row in
+            let index = row[0].flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? -1
+            guard index == position else { throw ArchiveError(windowID: windowID, pageIndex: position, reason: "missing from the archive") }
+            guard let compressed = row[1], let digest = row[2], let rawBytes = row[3].flatMap({ Int(String(decoding: $0, as: UTF8.self)) }) else {
                 throw ArchiveError(windowID: windowID, pageIndex: index, reason: "missing body")
             }
             return CompressedBody(zstd: compressed, sha256: digest, rawBytes: rawBytes)
