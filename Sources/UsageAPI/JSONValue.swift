@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A parsed JSON value. Numbers keep their exact source text, so no amount passes through `Double`.
 public enum JSONValue: Sendable, Equatable {
     case null
@@ -120,6 +126,29 @@ public struct JSONParser {
     mutating func nextKey() throws -> String? {
         guard try advance(closing: UInt8(ascii: "}"), in: "object") else { return nil }
         return try parseKey()
+    }
+
+    /// The next key of the object being walked, looked up in `keys` without building a String:
+    /// its index there, `keys.count` for a key not in it, or nil at the end of the object.
+    mutating func nextKey(in keys: KeyTable) throws -> Int? {
+        guard try advance(closing: UInt8(ascii: "}"), in: "object") else { return nil }
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+        // Fast path: a key without escapes is matched where it lies.
+        var end = index + 1
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        let found: Int
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            found = bytes.withUnsafeBufferPointer { keys.index(of: UnsafeBufferPointer(rebasing: $0[(index + 1)..<end])) }
+            index = end + 1
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            index += 1
+            skipWhitespace()
+        } else {
+            let key = Array(try parseKey().utf8)
+            found = key.withUnsafeBufferPointer { keys.index(of: $0) }
+        }
+        return found
     }
 
     /// A member's key and its colon; positioned at the value.
@@ -366,5 +395,21 @@ public struct JSONParser {
             }
         }
         return value
+    }
+}
+
+/// Keys a walker looks for, matched against a document's bytes (see `JSONParser.nextKey(in:)`).
+struct KeyTable: Sendable {
+    private let keys: [[UInt8]]
+    var count: Int { keys.count }
+
+    init(_ keys: [String]) { self.keys = keys.map { Array($0.utf8) } }
+
+    /// The index of `bytes` among the keys, or `count` when absent.
+    func index(of bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        for (i, key) in keys.enumerated() where key.count == bytes.count {
+            if key.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) { return i }
+        }
+        return keys.count
     }
 }

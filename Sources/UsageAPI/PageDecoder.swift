@@ -9,12 +9,23 @@ public struct PageDecoder: Sendable {
     /// Where each field of a result goes: a dimension slot, a metric slot, or a field of `amount`.
     private let dimensionSlots: [String: Int]
     private let metricSlots: [String: Int]
+    /// The fields of a result the decoder reads, matched in place (see `JSONParser.nextKey(in:)`).
+    private let resultKeys: KeyTable
+    private let resultFields: [ResultField]
+    private enum ResultField { case dimension(Int), metric(Int), object, amount, sessions }
 
     public init(endpoint: Endpoint) {
         self.endpoint = endpoint
         self.dimensions = EndpointCatalog.factDimensions(endpoint)
         dimensionSlots = Dictionary(uniqueKeysWithValues: dimensions.enumerated().map { ($1.rawValue, $0) })
         metricSlots = Dictionary(uniqueKeysWithValues: endpoint.metrics.enumerated().map { ($1.name, $0) })
+        var fields: [(String, ResultField)] = dimensions.enumerated().map { ($1.rawValue, .dimension($0)) }
+        for (slot, metric) in endpoint.metrics.enumerated() where !["amount", "currency"].contains(metric.name) {
+            if !fields.contains(where: { $0.0 == metric.name }) { fields.append((metric.name, .metric(slot))) }
+        }
+        fields += [("object", .object), ("amount", .amount), ("sessions", .sessions)]
+        resultKeys = KeyTable(fields.map(\.0))
+        resultFields = fields.map(\.1)
     }
 
     /// Decodes a whole page held in memory.
@@ -96,21 +107,23 @@ public struct PageDecoder: Sendable {
         var metrics = [String?](repeating: nil, count: endpoint.metrics.count)
         var present = [Bool](repeating: false, count: endpoint.metrics.count)
         var sessions: JSONValue? = nil
-        while let key = try parser.nextKey() {
-            if let slot = dimensionSlots[key] {
+        while let field = try parser.nextKey(in: resultKeys) {
+            guard field < resultFields.count else { try parser.skipValue(); continue }
+            switch resultFields[field] {
+            case .dimension(let slot):
                 let dimension = dimensions[slot]
                 switch try parser.value() {
                 case .null: dims[slot] = nil
                 case .string(let text): dims[slot] = text
                 case .bool(let flag) where dimension.isBoolean: dims[slot] = flag ? "true" : "false"
-                case let other: throw failure(b, r, key, "expected a \(dimension.isBoolean ? "boolean" : "string") or null, found \(other.typeName)")
+                case let other: throw failure(b, r, dimension.rawValue, "expected a \(dimension.isBoolean ? "boolean" : "string") or null, found \(other.typeName)")
                 }
-            } else if let slot = metricSlots[key], key != "amount", key != "currency" {
+            case .metric(let slot):
                 let metric = endpoint.metrics[slot]
                 let value = try parser.value()
                 present[slot] = value != .null
                 switch metric.kind {
-                case .count: metrics[slot] = try integer(value, b, r, metric.name, required: metric.required).map(String.init)
+                case .count: metrics[slot] = try integerText(value, b, r, metric.name, required: metric.required)
                 case .decimal: metrics[slot] = try decimal(value, b, r, metric.name)
                 case .text:
                     switch value {
@@ -119,29 +132,24 @@ public struct PageDecoder: Sendable {
                     case let other: throw failure(b, r, metric.name, "expected a string or null, found \(other.typeName)")
                     }
                 }
-            } else {
-                switch key {
-                case "object":
-                    guard case .string(let text) = try parser.value() else { throw failure(b, r, "object", "missing or not a string") }
-                    object = text
-                case "amount":
-                    let amount = try parser.value()
-                    if let slot = metricSlots["amount"] {
-                        metrics[slot] = try decimal(amount["value"], b, r, "amount.value")
-                        present[slot] = metrics[slot] != nil
-                    }
-                    if let slot = metricSlots["currency"] {
-                        switch amount["currency"] {
-                        case nil, .null?: metrics[slot] = nil
-                        case .string(let text)?: metrics[slot] = text
-                        case let other?: throw failure(b, r, "currency", "expected a string or null, found \(other.typeName)")
-                        }
-                    }
-                case "sessions":
-                    sessions = try parser.value()
-                default:
-                    try parser.skipValue()
+            case .object:
+                guard case .string(let text) = try parser.value() else { throw failure(b, r, "object", "missing or not a string") }
+                object = text
+            case .amount:
+                let amount = try parser.value()
+                if let slot = metricSlots["amount"] {
+                    metrics[slot] = try decimal(amount["value"], b, r, "amount.value")
+                    present[slot] = metrics[slot] != nil
                 }
+                if let slot = metricSlots["currency"] {
+                    switch amount["currency"] {
+                    case nil, .null?: metrics[slot] = nil
+                    case .string(let text)?: metrics[slot] = text
+                    case let other?: throw failure(b, r, "currency", "expected a string or null, found \(other.typeName)")
+                    }
+                }
+            case .sessions:
+                sessions = try parser.value()
             }
         }
         guard let object else { throw failure(b, r, "object", "missing or not a string") }
@@ -149,13 +157,20 @@ public struct PageDecoder: Sendable {
             throw failure(b, r, "object", "expected '\(endpoint.resultObject)', found '\(object)'")
         }
         if let slot = metricSlots["num_sessions"], !present[slot], let sessions {
-            metrics[slot] = try integer(sessions, b, r, "num_sessions", required: true).map(String.init)
+            metrics[slot] = try integerText(sessions, b, r, "num_sessions", required: true)
             present[slot] = true
         }
         for (slot, metric) in endpoint.metrics.enumerated() where metric.required && metrics[slot] == nil {
             throw failure(b, r, metric.name, "required but missing")
         }
         return UsageResult(dimensions: dims, metrics: metrics)
+    }
+
+    /// A count as exact text: the document's own digits, once checked to be a 64-bit integer.
+    private func integerText(_ value: JSONValue?, _ b: Int, _ r: Int?, _ field: String, required: Bool) throws -> String? {
+        guard case .number(let text)? = value else { return try integer(value, b, r, field, required: required).map(String.init) }
+        guard let number = Int64(text) else { throw failure(b, r, field, "expected a 64-bit integer, found \(text)") }
+        return number == 0 ? "0" : text // "-0" is the only other spelling of a JSON integer
     }
 
     func integer(_ value: JSONValue?, _ b: Int, _ r: Int?, _ field: String, required: Bool) throws -> Int64? {

@@ -10,7 +10,7 @@ public struct ZstdError: Error, CustomStringConvertible, Sendable {
 /// accepts any frame, including streamed ones of unknown size).
 public enum Zstd {
     /// The level used for the raw archive: a good ratio for JSON at high speed.
-    public static let defaultLevel: Int32 = 6
+    public static let defaultLevel: Int32 = 3
 
     public static func compress(_ input: [UInt8], level: Int32 = defaultLevel) throws -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)

@@ -122,4 +122,10 @@ struct PageDecoderTests {
         trailing += Array("  \n x".utf8)
         #expect(throws: DecodeError.self) { try streamed(trailing, chunk: 8191) }
     }
+
+    @Test func escapedKeysMatchLikePlainOnes() throws {
+        let escaped = try page(#"{"data":[{"start_time":0,"end_time":60,"results":[{"obj\u0065ct":"organization.usage.embeddings.result","input_tokens":-0,"num_model_requests":3,"project_id":"proj_a","mod\u0065l":"m"}]}],"has_more":false}"#)
+        #expect(escaped.buckets[0].results[0].dimensions.contains("m"))
+        #expect(escaped.buckets[0].results[0].metrics == ["0", "3"], "-0 is stored as 0")
+    }
 }
