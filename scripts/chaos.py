@@ -210,7 +210,9 @@ class Drills:
         self.faults(latency=20)
         url = self.database("syncs")
         self.control("/__sim/reset")
-        syncs = [self.start(["sync", "--initial-days", "11"] + LOAD, url) for _ in range(4)]
+        # 12 days (plus the 6 h lookback) back from any hour of today reach SINCE + DAY, where the check starts;
+        # 11 days did only before 06:00 UTC.
+        syncs = [self.start(["sync", "--initial-days", "12"] + LOAD, url) for _ in range(4)]
         for process in syncs:
             output, _ = process.communicate(timeout=600)
             if process.returncode != 0:
