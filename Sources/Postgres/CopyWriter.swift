@@ -53,6 +53,14 @@ public struct CopyWriter: ~Copyable {
     }
 
     private mutating func appendEscaped(_ field: String) {
+        var field = field
+        // Most fields need no escaping: copied whole.
+        let copied = field.withUTF8 { utf8 in
+            guard !utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else { return false }
+            buffer.append(contentsOf: utf8)
+            return true
+        }
+        if copied { return }
         for byte in field.utf8 {
             switch byte {
             case 0x5C: buffer.append(0x5C); buffer.append(0x5C)

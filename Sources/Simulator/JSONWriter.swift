@@ -8,6 +8,18 @@ struct JSONWriter {
 
     mutating func string(_ text: String) {
         bytes.append(0x22)
+        var text = text
+        // Most strings need no escaping: copied whole.
+        let copied = text.withUTF8 { utf8 in
+            guard !utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) else { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if !copied { escaped(text) }
+        bytes.append(0x22)
+    }
+
+    private mutating func escaped(_ text: String) {
         for byte in text.utf8 {
             switch byte {
             case 0x22: bytes.append(0x5C); bytes.append(0x22)
@@ -21,7 +33,6 @@ struct JSONWriter {
             default: bytes.append(byte)
             }
         }
-        bytes.append(0x22)
     }
 
     mutating func optionalString(_ text: String?) {
@@ -33,5 +44,18 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    mutating func int(_ value: Int64) { raw(String(value)) }
+    mutating func int(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // up to 24 digits, least significant first
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            repeat {
+                scratch[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(scratch[i]) }
+        }
+    }
 }
