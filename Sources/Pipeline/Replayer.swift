@@ -1,5 +1,7 @@
+import Foundation
 import Logging
 import Postgres
+import Synchronization
 import UsageAPI
 import Warehouse
 
@@ -15,34 +17,70 @@ public struct Replayer {
         self.logger = logger
     }
 
-    /// Replays every loaded window overlapping `range`, optionally only of `endpoints`.
-    public func replay(range: TimeRange, endpoints: [String]) throws -> RunSummary {
+    /// Replays every loaded window overlapping `range`, optionally only of `endpoints`, on this
+    /// connection; with `parallelism` above 1, on that many worker threads, each connecting to
+    /// `databaseURL`.
+    public func replay(range: TimeRange, endpoints: [String], parallelism: Int = 1, databaseURL: String? = nil) throws -> RunSummary {
         let store = WindowStore(connection: connection)
-        let loader = WindowLoader(connection: connection, logger: logger)
         var specs: [Int: StreamSpec] = [:]
-        var summary = RunSummary()
+        var jobs: [Runner.Job] = []
         for (window, streamID) in try store.doneWindows(from: range.start, to: range.end, endpoints: endpoints) {
-            if StopSignal.isRequested { summary.interrupted = true; break }
             let spec = try specs[streamID] ?? store.spec(streamID: streamID)
             specs[streamID] = spec
-            let label = "\(spec.endpoint.name) \(spec.width.rawValue) \(UTCTime.format(window.range.start))..\(UTCTime.format(window.range.end))"
-            do {
-                guard try store.tryClaim(window.id) else {
-                    logger.info("\(label): held by a running load, skipped")
-                    summary.windowsSkipped += 1
-                    continue
-                }
-                defer { try? store.release(window.id) }
-                let rows = try loader.load(window, spec: spec, streamID: streamID, provisional: nil, verify: true)
-                summary.windowsDone += 1
-                summary.pages += window.pagesFetched
-                summary.rows += rows
-                logger.info("\(label): replayed \(rows) rows from \(window.pagesFetched) archived pages")
-            } catch {
-                summary.windowsFailed += 1
-                summary.errors.append("\(label): \(error)")
-                logger.error("\(label): replay failed, facts left as they were: \(error)")
+            jobs.append(Runner.Job(spec: spec, streamID: streamID, window: window))
+        }
+        guard parallelism > 1, let databaseURL, jobs.count > 1 else {
+            var summary = RunSummary()
+            for job in jobs {
+                if StopSignal.isRequested { summary.interrupted = true; break }
+                summary.add(replay(job, connection: connection))
             }
+            return summary
+        }
+        let queue = Mutex<[Runner.Job]>(jobs.reversed())
+        let total = Mutex(RunSummary())
+        let logger = self.logger
+        DispatchQueue.concurrentPerform(iterations: min(parallelism, jobs.count)) { _ in
+            var summary = RunSummary()
+            defer { total.withLock { $0.add(summary) } }
+            let connection: PostgresConnection
+            do { connection = try PostgresConnection(databaseURL) } catch {
+                summary.errors.append("database: \(error)")
+                summary.windowsFailed += queue.withLock { q in let n = q.count; q.removeAll(); return n }
+                return
+            }
+            let replayer = Replayer(connection: connection, logger: logger)
+            while let job = queue.withLock({ $0.popLast() }) {
+                if StopSignal.isRequested { summary.interrupted = true; return }
+                summary.add(replayer.replay(job, connection: connection))
+            }
+        }
+        return total.withLock { $0 }
+    }
+
+    /// Replays one window, unless a running load holds it.
+    private func replay(_ job: Runner.Job, connection: PostgresConnection) -> RunSummary {
+        let (spec, window) = (job.spec, job.window)
+        let store = WindowStore(connection: connection)
+        let loader = WindowLoader(connection: connection, logger: logger)
+        var summary = RunSummary()
+        let label = "\(spec.endpoint.name) \(spec.width.rawValue) \(UTCTime.format(window.range.start))..\(UTCTime.format(window.range.end))"
+        do {
+            guard try store.tryClaim(window.id) else {
+                logger.info("\(label): held by a running load, skipped")
+                summary.windowsSkipped += 1
+                return summary
+            }
+            defer { try? store.release(window.id) }
+            let rows = try loader.load(window, spec: spec, streamID: job.streamID, provisional: nil, verify: true)
+            summary.windowsDone += 1
+            summary.pages += window.pagesFetched
+            summary.rows += rows
+            logger.info("\(label): replayed \(rows) rows from \(window.pagesFetched) archived pages")
+        } catch {
+            summary.windowsFailed += 1
+            summary.errors.append("\(label): \(error)")
+            logger.error("\(label): replay failed, facts left as they were: \(error)")
         }
         return summary
     }
