@@ -147,7 +147,24 @@ public final class Runner: Sendable {
             }
             try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
                                     summary: &summary, onPage: onPage)
-            let rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection)
+            let rows: Int
+            do {
+                rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection)
+            } catch let error as DecodeError {
+                // A fetch checks a page's syntax and bucket times; its results are decoded here. A page
+                // they fail in is treated like a damaged body: the window is fetched again, once.
+                logger.warning("\(label): \(error); fetching the window again")
+                try store.restart(window.id)
+                window = try store.window(id: window.id)!
+                try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
+                                        summary: &summary, onPage: onPage)
+                do {
+                    rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection)
+                } catch let again as DecodeError {
+                    try store.restart(window.id) // so the next run fetches it again rather than reloading these pages
+                    throw again
+                }
+            }
             summary.rows += rows
             summary.windowsDone += 1
             logger.info("\(label): loaded \(rows) rows from \(window.pagesFetched) pages")

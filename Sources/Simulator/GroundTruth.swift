@@ -51,18 +51,20 @@ public struct GroundTruth: Sendable {
         for series in organization.series[endpoint.name] ?? [] where matches(series.dimensions, query) {
             guard let values = organization.values(endpoint, series, minutes: m0, m1, restatement: restatement) else { continue }
             let key = order.map { query.groupBy.contains($0) ? (series.dimensions[$0] ?? nil) : nil }
-            if var existing = groups[key] {
-                for i in values.indices { existing[i] += values[i] }
-                groups[key] = existing
+            if let index = groups.index(forKey: key) {
+                // Summed in place: one lookup, no copy of the running totals.
+                groups.values[index].withUnsafeMutableBufferPointer { totals in
+                    for i in values.indices { totals[i] += values[i] }
+                }
             } else {
                 groups[key] = values
             }
         }
         let metrics = endpoint.metrics
         return groups.sorted { Self.less($0.key, $1.key) }.map { key, values in
-            var dims: [Dimension: String?] = [:]
+            var dims = [Dimension: String?](minimumCapacity: order.count)
             for (i, dimension) in order.enumerated() { dims[dimension] = .some(key[i]) }
-            var named: [String: SimulatedValue] = [:]
+            var named = [String: SimulatedValue](minimumCapacity: metrics.count)
             for (i, metric) in metrics.enumerated() { named[metric.name] = .count(values[i]) }
             return SimulatedResult(dimensions: dims, values: named)
         }

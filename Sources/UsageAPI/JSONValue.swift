@@ -206,18 +206,49 @@ public struct JSONParser {
         return parsed
     }
 
-    /// Passes over the value that starts here, walking containers so none is ever built.
+    /// Passes over the value that starts here, checking its syntax but building nothing.
     mutating func skipValue() throws {
-        switch nextByte {
-        case UInt8(ascii: "{")?:
+        guard index < bytes.count else { throw fail("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
             try beginObject()
-            while try nextKey() != nil { try skipValue() }
-        case UInt8(ascii: "[")?:
+            while try nextKey(in: KeyTable.empty) != nil { try skipValue() }
+            return
+        case UInt8(ascii: "["):
             try beginArray()
             while try nextElement() { try skipValue() }
-        default:
-            _ = try value()
+            return
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expect("true")
+        case UInt8(ascii: "f"): try expect("false")
+        case UInt8(ascii: "n"): try expect("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try scanNumber()
+        default: throw fail("unexpected character")
         }
+        skipWhitespace()
+    }
+
+    /// Passes over the string that starts here, checking its escapes.
+    private mutating func skipString() throws {
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: "\"") { return }
+            if byte < 0x20 { index -= 1; throw fail("control character in string") }
+            guard byte == UInt8(ascii: "\\") else { continue }
+            guard index < bytes.count else { break }
+            let escape = bytes[index]
+            index += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                 UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                continue
+            case UInt8(ascii: "u"): _ = try hex4()
+            default: index -= 1; throw fail("invalid escape")
+            }
+        }
+        throw fail("unterminated string")
     }
 
     /// Requires that nothing but whitespace follows the document.
@@ -308,6 +339,12 @@ public struct JSONParser {
 
     private mutating func parseNumber() throws -> String {
         let start = index
+        try scanNumber()
+        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    /// Passes over the number that starts here, checking its grammar.
+    private mutating func scanNumber() throws {
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         func digits() -> Int {
             let from = index
@@ -325,7 +362,6 @@ public struct JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { throw fail("invalid number exponent") }
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 
     private mutating func parseString() throws -> String {
@@ -404,6 +440,9 @@ struct KeyTable: Sendable {
     var count: Int { keys.count }
 
     init(_ keys: [String]) { self.keys = keys.map { Array($0.utf8) } }
+
+    /// No keys: every key is "other", for passing over objects.
+    static let empty = KeyTable([])
 
     /// The index of `bytes` among the keys, or `count` when absent.
     func index(of bytes: UnsafeBufferPointer<UInt8>) -> Int {

@@ -39,16 +39,18 @@ public struct PageDecoder: Sendable {
 
     /// A reader of the page `source` streams in chunks (see `JSONParser.init(streaming:)`): its
     /// buckets come one at a time, so a page of any size is never held whole, raw or decoded.
-    public func reader(streaming source: @escaping (inout [UInt8]) throws -> Bool) throws -> PageReader {
+    /// `results: false` reads only the buckets' times, passing over their results (see `summarize`).
+    public func reader(streaming source: @escaping (inout [UInt8]) throws -> Bool, results: Bool = true) throws -> PageReader {
         do {
-            return try PageReader(decoder: self, parser: JSONParser(streaming: source))
+            return try PageReader(decoder: self, parser: JSONParser(streaming: source), results: results)
         } catch let error as JSONSyntaxError {
             throw DecodeError(endpoint: endpoint.name, field: "(document)", reason: error.description)
         }
     }
 
-    /// Decodes the bucket that starts here, the `b`th of its page.
-    func bucket(_ parser: inout JSONParser, _ b: Int, warnings: inout [String]) throws -> UsageBucket {
+    /// Decodes the bucket that starts here, the `b`th of its page; without `results`, only its
+    /// times, its results array passed over (syntax checked, nothing built).
+    func bucket(_ parser: inout JSONParser, _ b: Int, results decodeResults: Bool = true, warnings: inout [String]) throws -> UsageBucket {
         guard parser.nextByte == UInt8(ascii: "{") else { throw failure(b, nil, "data[\(b)]", "expected an object") }
         try parser.beginObject()
         var start: Int64? = nil, end: Int64? = nil
@@ -63,7 +65,8 @@ public struct PageDecoder: Sendable {
                     try parser.skipValue()
                     throw failure(b, nil, "results", "missing or not an array")
                 }
-                let list = try walkResults(&parser, b, merged: &merged)
+                let list: [UsageResult]
+                if decodeResults { list = try walkResults(&parser, b, merged: &merged) } else { try parser.skipValue(); list = [] }
                 if key == "results" { results = list } else { oldSpelling = list }
             default:
                 try parser.skipValue()

@@ -9,6 +9,8 @@ public struct PageReader {
     private var hasMore: Bool?
     private var nextPage: String?
     private var bucketIndex = 0
+    /// Whether buckets come with their results decoded, or only their times.
+    private let decodeResults: Bool
     /// Tolerated irregularities met so far (e.g. duplicate results summed).
     public private(set) var warnings: [String] = []
 
@@ -18,9 +20,10 @@ public struct PageReader {
         public var nextPage: String?
     }
 
-    init(decoder: PageDecoder, parser: JSONParser) throws {
+    init(decoder: PageDecoder, parser: JSONParser, results: Bool = true) throws {
         self.decoder = decoder
         self.parser = parser
+        self.decodeResults = results
         guard self.parser.nextByte == UInt8(ascii: "{") else {
             let found: String
             do { found = try self.parser.value().typeName } catch let error as JSONSyntaxError {
@@ -41,10 +44,10 @@ public struct PageReader {
                 if try syntax({ try $0.nextElement() }) {
                     let index = bucketIndex
                     bucketIndex += 1
-                    let decoder = self.decoder
+                    let (decoder, decodeResults) = (self.decoder, self.decodeResults)
                     var found = warnings
                     defer { warnings = found }
-                    return try syntax { try decoder.bucket(&$0, index, warnings: &found) }
+                    return try syntax { try decoder.bucket(&$0, index, results: decodeResults, warnings: &found) }
                 }
                 position = .members
             case .members:

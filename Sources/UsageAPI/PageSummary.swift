@@ -6,12 +6,22 @@ public struct PageSummary: Sendable, Equatable {
     public var bucketCount: Int
     public var firstBucketStart: Int64?
     public var lastBucketStart: Int64?
+
+    public init(hasMore: Bool, nextPage: String?, bucketCount: Int, firstBucketStart: Int64?, lastBucketStart: Int64?) {
+        self.hasMore = hasMore
+        self.nextPage = nextPage
+        self.bucketCount = bucketCount
+        self.firstBucketStart = firstBucketStart
+        self.lastBucketStart = lastBucketStart
+    }
 }
 
 extension PageDecoder {
-    /// Decodes a streamed page completely (every check a load makes) and keeps only its summary.
+    /// Reads a streamed page for its summary: the whole document's syntax is checked (a truncated
+    /// or garbled body is refused) and the buckets' times and pagination fields are decoded; results
+    /// are passed over, building nothing, and decoded (with every other check) when loaded.
     public func summarize(streaming source: @escaping (inout [UInt8]) throws -> Bool) throws -> PageSummary {
-        var reader = try reader(streaming: source)
+        var reader = try reader(streaming: source, results: false)
         var count = 0
         var first: Int64? = nil, last: Int64? = nil
         while let bucket = try reader.nextBucket() {

@@ -125,6 +125,24 @@ struct EndToEndTests {
         #expect(loaded == String(truthTotal(EndpointCatalog.images, metric: "images")))
     }
 
+    @Test func resultsThatFailToDecodeAtLoadAreFetchedAgainThenFailTheWindowForTheNextRun() throws {
+        // A count sent as a string passes the fetch's syntax check and fails when the results are decoded.
+        simulator.configure { $0.faults.rate = 1; $0.faults.kinds = [.wrongType] }
+        let spec = StreamSpec.finest(EndpointCatalog.images, width: .day, organization: "org-test")
+        let requestsBefore = simulator.requestCount()
+        let failed = try backfill([spec])
+        #expect(failed.windowsFailed > 0 && failed.windowsDone == 0)
+        #expect(failed.errors.joined().contains("expected an integer, found string"), "\(failed.errors)")
+        #expect(simulator.requestCount() - requestsBefore == 2 * failed.windowsFailed, "each window fetched twice")
+        #expect(try connection.query("SELECT count(*) FROM etl.windows WHERE state = 'failed' AND pages_fetched = 0").scalar
+                == String(failed.windowsFailed), "the next run fetches them again instead of reloading the archived pages")
+        simulator.configure { $0.faults.rate = 0 }
+        let summary = try backfill([spec])
+        #expect(summary.windowsFailed == 0 && summary.windowsDone == failed.windowsFailed)
+        let loaded = try connection.query("SELECT sum(images)::text FROM warehouse.fact_images").scalar
+        #expect(loaded == String(truthTotal(EndpointCatalog.images, metric: "images")))
+    }
+
     @Test func liveQuirksLoadExactly() throws {
         simulator.configure {
             $0.faults.costsEmptyPageQuirk = true

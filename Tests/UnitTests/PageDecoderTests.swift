@@ -128,4 +128,27 @@ struct PageDecoderTests {
         #expect(escaped.buckets[0].results[0].dimensions.contains("m"))
         #expect(escaped.buckets[0].results[0].metrics == ["0", "3"], "-0 is stored as 0")
     }
+
+    func summary(_ text: String) throws -> PageSummary {
+        var sent = false
+        return try embeddings.summarize { buffer in
+            guard !sent else { return false }
+            sent = true
+            buffer += Array(text.utf8)
+            return true
+        }
+    }
+
+    @Test func summaryChecksSyntaxAndTimesButLeavesResultsToTheLoad() throws {
+        let wrongType = #"{"data":[{"start_time":0,"end_time":60,"results":[{"object":"x","input_tokens":"12"}]},{"start_time":60,"end_time":120,"results":[]}],"has_more":true,"next_page":"c"}"#
+        #expect(try summary(wrongType) == PageSummary(hasMore: true, nextPage: "c", bucketCount: 2, firstBucketStart: 0, lastBucketStart: 60))
+        #expect(refusal(wrongType).contains("input_tokens"))
+        for garbled in [#"{"data":[{"start_time":0,"end_time":60,"results":[{"a":tru}]}],"has_more":false}"#,
+                        #"{"data":[{"start_time":0,"end_time":60,"results":[{"a":"\q"}]}],"has_more":false}"#,
+                        #"{"data":[{"start_time":0,"end_time":60,"results":[{"a":01}]}],"has_more":false}"#,
+                        #"{"data":[{"start_time":0,"end_time":60,"results":[{"a":1}"#,
+                        #"{"data":[{"start_time":0,"end_time":60}],"has_more":false}"#] {
+            #expect(throws: DecodeError.self, "\(garbled)") { try summary(garbled) }
+        }
+    }
 }
