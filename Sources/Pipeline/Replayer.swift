@@ -38,24 +38,14 @@ public struct Replayer {
             return summary
         }
         let queue = Mutex<[Runner.Job]>(jobs.reversed())
-        let total = Mutex(RunSummary())
         let logger = self.logger
-        DispatchQueue.concurrentPerform(iterations: min(parallelism, jobs.count)) { _ in
-            var summary = RunSummary()
-            defer { total.withLock { $0.add(summary) } }
-            let connection: PostgresConnection
-            do { connection = try PostgresConnection(databaseURL) } catch {
-                summary.errors.append("database: \(error)")
-                summary.windowsFailed += queue.withLock { q in let n = q.count; q.removeAll(); return n }
-                return
-            }
+        return ConnectedWorkers.run(count: min(parallelism, jobs.count), databaseURL: databaseURL, abandon: { queue.withLock { q in let n = q.count; q.removeAll(); return n } }) { connection, summary in
             let replayer = Replayer(connection: connection, logger: logger)
             while let job = queue.withLock({ $0.popLast() }) {
                 if StopSignal.isRequested { summary.interrupted = true; return }
                 summary.add(replayer.replay(job, connection: connection))
             }
         }
-        return total.withLock { $0 }
     }
 
     /// Replays one window, unless a running load holds it.

@@ -64,7 +64,6 @@ public final class Runner: Sendable {
     public func run(_ jobs: [Job], refetch: Bool) -> RunSummary {
         let queue = Mutex<[Job]>(jobs.reversed())
         let held = Mutex<[Job]>([])
-        let total = Mutex<RunSummary>(RunSummary())
         let stopAll = Atomic<Bool>(false)
         let progress = Mutex(RunProgress(windowsTotal: jobs.count))
         let report: @Sendable (_ pages: Int, _ finished: RunSummary?) -> Void = { [onProgress] pages, finished in
@@ -82,15 +81,7 @@ public final class Runner: Sendable {
             onProgress(snapshot)
         }
         let workers = min(parallelism, max(1, jobs.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            var summary = RunSummary()
-            defer { total.withLock { $0.add(summary) } }
-            let connection: PostgresConnection
-            do { connection = try PostgresConnection(databaseURL) } catch {
-                summary.errors.append("database: \(error)")
-                summary.windowsFailed += queue.withLock { q in let n = q.count; q.removeAll(); return n }
-                return
-            }
+        return ConnectedWorkers.run(count: workers, databaseURL: databaseURL, abandon: { queue.withLock { q in let n = q.count; q.removeAll(); return n } }) { connection, summary in
             let client = UsageAPIClient(configuration: api, limiter: limiter)
             // First every window nobody holds; then, waiting, the ones another session held (a
             // concurrent run, or the connection of a killed one that PostgreSQL has not closed
@@ -110,7 +101,6 @@ public final class Runner: Sendable {
                 if result.unauthorized != nil { stopAll.store(true, ordering: .relaxed) }
             }
         }
-        return total.withLock { $0 }
     }
 
     /// How long a run waits for a window another session holds before leaving it to that session.
