@@ -10,7 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
@@ -49,7 +49,10 @@ let package = Package(
             "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "UnitTests", dependencies: ["UsageAPI", "Zstd", "Warehouse", "Simulator", "Pipeline"]),
+        .testTarget(name: "UnitTests", dependencies: [
+            "UsageAPI", "Zstd", "Warehouse", "Simulator", "Pipeline", "UsageETLCLI",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "Postgres", "Warehouse", "Curl", "UsageAPI", "Zstd", "UsageETLCLI", "Simulator", "Pipeline",
         ]),

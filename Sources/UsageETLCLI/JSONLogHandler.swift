@@ -13,12 +13,12 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        var fields: [(String, String)] = [("ts", Self.timestamp()), ("level", level.rawValue), ("logger", label),
-                                          ("message", message.description)]
-        let merged = metadata.merging(extra ?? [:]) { $1 }
-        for key in merged.keys.sorted() where !["ts", "level", "logger", "message"].contains(key) {
+    func log(event: LogEvent) {
+        var fields: [(String, String)] = [("ts", Self.timestamp()), ("level", event.level.rawValue), ("logger", label),
+                                          ("message", event.message.description)]
+        if let error = event.error { fields.append(("error", "\(error)")) }
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        for key in merged.keys.sorted() where !["ts", "level", "logger", "message", "error"].contains(key) {
             fields.append((key, merged[key]!.description))
         }
         var line = "{"

@@ -33,18 +33,29 @@ struct RedactingLogHandler: LogHandler {
 
     var metadata: Logger.Metadata {
         get { inner.metadata }
-        set { inner.metadata = newValue }
+        set { inner.metadata = newValue.mapValues(Self.redacted) }
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { inner[metadataKey: key] }
-        set { inner[metadataKey: key] = newValue }
+        set { inner[metadataKey: key] = newValue.map(Self.redacted) }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        let cleaned = metadata?.mapValues { Logger.Metadata.Value.string(Redaction.apply($0.description)) }
-        inner.log(level: level, message: Logger.Message(stringLiteral: Redaction.apply(message.description)), metadata: cleaned,
-                  source: source, file: file, function: function, line: line)
+    /// A metadata value as its redacted text.
+    static func redacted(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {
+        .string(Redaction.apply(value.description))
     }
+
+    func log(event: LogEvent) {
+        var event = event
+        event.message = Logger.Message(stringLiteral: Redaction.apply(event.message.description))
+        event.metadata = event.metadata?.mapValues(Self.redacted)
+        if let error = event.error { event.error = RedactedError(description: Redaction.apply("\(error)")) }
+        inner.log(event: event)
+    }
+}
+
+/// An error passed to a log call, reduced to its redacted text.
+struct RedactedError: Error, CustomStringConvertible {
+    let description: String
 }
