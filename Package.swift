@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CLibCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // Our one C source: SHA-256 blocks on the CPU's SHA instructions (Swift cannot emit them).
+        .target(name: "CSHA256"),
 
         // Thin safe Swift layers over the C libraries.
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
@@ -32,7 +34,7 @@ let package = Package(
 
         // Domain modules, mirroring the stages.
         .target(name: "UsageAPI", dependencies: []),
-        .target(name: "Warehouse", dependencies: ["Postgres", "Zstd", "UsageAPI", "EmbeddedResources"]),
+        .target(name: "Warehouse", dependencies: ["Postgres", "Zstd", "UsageAPI", "EmbeddedResources", "CSHA256"]),
         .target(name: "UsageETLCLI", dependencies: [
             "Pipeline", "Warehouse", "UsageAPI", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,5 +1,12 @@
-/// SHA-256 (FIPS 180-4), for archive content addresses and migration checksums.
+import CSHA256
+
+/// SHA-256 (FIPS 180-4), for archive content addresses and migration checksums. Blocks are
+/// compressed on the CPU's SHA extensions where it has them (x86-64 SHA-NI, about 6x faster), else
+/// by the portable rounds below; both give the same digests.
 public enum SHA256 {
+    /// Whether blocks go to the CPU's SHA instructions, decided once per process.
+    static let accelerated = usage_etl_sha256_accelerated() == 1
+
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -13,7 +20,12 @@ public enum SHA256 {
 
     /// The 32-byte digest of `message`. Whole blocks are read in place; only the padded tail is copied.
     public static func hash<Bytes: Collection>(_ message: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        var hasher = Hasher()
+        hash(message, accelerated: accelerated)
+    }
+
+    /// The digest of `message` by the chosen block function (tests compare the two).
+    static func hash<Bytes: Collection>(_ message: Bytes, accelerated: Bool) -> [UInt8] where Bytes.Element == UInt8 {
+        var hasher = Hasher(accelerated: accelerated)
         if message.withContiguousStorageIfAvailable({ hasher.update(UnsafeRawBufferPointer($0)) }) == nil {
             Array(message).withUnsafeBytes { hasher.update($0) }
         }
@@ -22,12 +34,14 @@ public enum SHA256 {
 
     /// The digest of a message that arrives in pieces: `update` with each, then `finalize`.
     public struct Hasher {
-        private var state = State()
+        private var state: State
         /// Bytes of an incomplete block, fewer than 64.
         private var pending: [UInt8] = []
         private var length = 0
 
-        public init() {}
+        public init() { self.init(accelerated: SHA256.accelerated) }
+
+        init(accelerated: Bool) { state = State(accelerated: accelerated) }
 
         public mutating func update(_ bytes: UnsafeRawBufferPointer) {
             length += bytes.count
@@ -67,8 +81,13 @@ public enum SHA256 {
 
     private struct State {
         var words: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+        let accelerated: Bool
 
         mutating func compress(_ data: UnsafePointer<UInt8>, blocks: Int) {
+            if accelerated {
+                usage_etl_sha256_blocks(&words, data, blocks)
+                return
+            }
             let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
             defer { w.deallocate() }
             words = SHA256.k.withUnsafeBufferPointer { k in

@@ -17,7 +17,7 @@ final class UsageETLProcess {
 
     init(_ arguments: [String], environment: [String: String]) throws {
         output = FileManager.default.temporaryDirectory.appendingPathComponent("usage-etl-out-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         process.executableURL = Self.binary
         process.arguments = arguments

@@ -1,8 +1,19 @@
+import Foundation
 import Testing
-import Warehouse
+@testable import Warehouse
 
 @Suite("SHA-256")
 struct SHA256Tests {
+    /// The block functions this CPU can run: the portable one, and the SHA-instruction one if present.
+    static let implementations = SHA256.accelerated ? [false, true] : [false]
+
+    /// The hex digest of `bytes` by each implementation.
+    func hexes<Bytes: Collection>(_ bytes: Bytes) -> [String] where Bytes.Element == UInt8 {
+        Self.implementations.map { accelerated in
+            SHA256.hash(bytes, accelerated: accelerated).map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
@@ -11,11 +22,12 @@ struct SHA256Tests {
     ])
     func knownVectors(input: String, digest: String) {
         #expect(SHA256.hex(Array(input.utf8)) == digest)
+        #expect(hexes(Array(input.utf8)) == Self.implementations.map { _ in digest })
     }
 
     @Test func millionAs() {
-        #expect(SHA256.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
-                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        let digest = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        #expect(hexes([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)) == Self.implementations.map { _ in digest })
     }
 
     /// Lengths around the block and padding boundaries, where the tail takes one or two blocks.
@@ -30,7 +42,7 @@ struct SHA256Tests {
     ])
     func blockBoundaries(length: Int, digest: String) {
         let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 7) }
-        #expect(SHA256.hex(bytes) == digest)
+        #expect(hexes(bytes) == Self.implementations.map { _ in digest })
         #expect(SHA256.hex(bytes[...]) == digest, "an ArraySlice hashes like the array")
     }
 
@@ -47,6 +59,25 @@ struct SHA256Tests {
                 p += 1
             }
             #expect(hasher.finalize() == expected, "pieces \(pieces)")
+        }
+    }
+
+    /// The SHA-instruction blocks agree with the portable ones on every length up to four blocks
+    /// and on long random messages fed in random pieces.
+    @Test(.enabled(if: SHA256.accelerated, "this CPU has no SHA instructions"))
+    func acceleratedBlocksMatchThePortableOnes() {
+        var generator = SystemRandomNumberGenerator()
+        for length in Array(0...260) + (0..<20).map({ _ in Int.random(in: 1_000...200_000, using: &generator) }) {
+            let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let portable = SHA256.hash(message, accelerated: false)
+            var hasher = SHA256.Hasher(accelerated: true)
+            var offset = 0
+            while offset < message.count {
+                let end = min(message.count, offset + Int.random(in: 1...70_000, using: &generator))
+                message[offset..<end].withUnsafeBytes { hasher.update($0) }
+                offset = end
+            }
+            #expect(hasher.finalize() == portable, "length \(length)")
         }
     }
 }
