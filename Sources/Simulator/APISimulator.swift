@@ -280,11 +280,17 @@ public final class APISimulator: Sendable {
         }
         var json = JSONWriter(capacity: 1 << 16)
         json.raw("{\"object\":\"page\",\"data\":[")
+        let grouping = query.endpoint.isCosts || pageRanges.isEmpty ? nil : truth.grouping(query)
         for (i, range) in pageRanges.enumerated() {
             if i > 0 { json.raw(",") }
-            let results = truth.results(query, from: range.0, to: range.1, now: now)
-            writeBucket(&json, start: range.0, end: range.1, results: results, endpoint: endpoint,
-                        faults: faults, wrongType: wrongType && i == 0)
+            if let grouping {
+                let totals = truth.groupTotals(query, grouping, from: range.0, to: range.1, now: now)
+                writeUsageBucket(&json, start: range.0, end: range.1, keys: grouping.keys, totals: totals, endpoint: endpoint,
+                                 faults: faults, wrongType: wrongType && i == 0)
+            } else {
+                let results = truth.results(query, from: range.0, to: range.1, now: now)
+                writeCostBucket(&json, start: range.0, end: range.1, results: results, endpoint: endpoint, faults: faults)
+            }
         }
         json.raw("],\"has_more\":\(hasMore),\"next_page\":")
         if let nextStart {
@@ -302,61 +308,82 @@ public final class APISimulator: Sendable {
         return reply
     }
 
-    private func writeBucket(_ json: inout JSONWriter, start: Int64, end: Int64, results: [SimulatedResult],
-                             endpoint: Endpoint, faults: FaultConfiguration, wrongType: Bool) {
+    /// A usage bucket, its results written straight from the group keys and totals.
+    private func writeUsageBucket(_ json: inout JSONWriter, start: Int64, end: Int64, keys: [[String?]], totals: [[Int64]?],
+                                  endpoint: Endpoint, faults: FaultConfiguration, wrongType: Bool) {
         json.raw("{\"object\":\"bucket\",\"start_time\":\(start),\"end_time\":\(end),")
         json.key(faults.oldSpellings ? "result" : "results")
         json.raw("[")
-        var rows = results
-        if faults.duplicateResults, !endpoint.isCosts, let first = rows.first {
-            var a = first, b = first
-            for (name, value) in first.values {
-                if case .count(let v) = value { a.values[name] = .count(v / 2); b.values[name] = .count(v - v / 2) }
+        var first = true
+        for (key, values) in zip(keys, totals) {
+            guard let values else { continue }
+            if first && faults.duplicateResults {
+                // The first group twice, its counts split between the two rows.
+                writeUsageResult(&json, key: key, values: values.map { $0 / 2 }, endpoint: endpoint, faults: faults, wrongType: wrongType)
+                json.raw(",")
+                writeUsageResult(&json, key: key, values: values.map { $0 - $0 / 2 }, endpoint: endpoint, faults: faults, wrongType: false)
+            } else {
+                if !first { json.raw(",") }
+                writeUsageResult(&json, key: key, values: values, endpoint: endpoint, faults: faults, wrongType: wrongType && first)
             }
-            rows[0] = a
-            rows.insert(b, at: 1)
+            first = false
         }
-        for (i, result) in rows.enumerated() {
+        json.raw("]}")
+    }
+
+    /// One usage result: the metrics in catalog order, then the dimensions in `group_by` order.
+    /// `wrongType` sends its first count as a string.
+    private func writeUsageResult(_ json: inout JSONWriter, key: [String?], values: [Int64], endpoint: Endpoint,
+                                  faults: FaultConfiguration, wrongType: Bool) {
+        json.raw("{\"object\":")
+        json.string(endpoint.resultObject)
+        for (m, metric) in endpoint.metrics.enumerated() {
+            json.raw(",")
+            let name = faults.oldSpellings && metric.name == "num_sessions" ? "sessions" : metric.name
+            json.key(name)
+            if wrongType && m == 0 { json.string(String(values[m])) } else { json.int(values[m]) }
+        }
+        for (d, dimension) in endpoint.groupBy.enumerated() {
+            json.raw(",")
+            json.key(dimension.rawValue)
+            if dimension.isBoolean, let value = key[d] { json.raw(value) } else { json.optionalString(key[d]) }
+        }
+        json.raw("}")
+    }
+
+    /// A costs bucket.
+    private func writeCostBucket(_ json: inout JSONWriter, start: Int64, end: Int64, results: [SimulatedResult],
+                                 endpoint: Endpoint, faults: FaultConfiguration) {
+        json.raw("{\"object\":\"bucket\",\"start_time\":\(start),\"end_time\":\(end),")
+        json.key(faults.oldSpellings ? "result" : "results")
+        json.raw("[")
+        for (i, result) in results.enumerated() {
             if i > 0 { json.raw(",") }
             json.raw("{\"object\":")
             json.string(endpoint.resultObject)
-            if endpoint.isCosts {
-                json.raw(",\"amount\":{\"value\":")
-                if case .decimal(let amount) = result.values["amount"] {
-                    if faults.amountAsString { json.string(amount) } else { json.raw(amount) }
-                } else {
-                    json.raw("0")
-                }
-                json.raw(",\"currency\":\"usd\"}")
-                for name in ["quantity", "quantity_unit"] {
-                    json.raw(",")
-                    json.key(name)
-                    switch result.values[name] ?? .null {
-                    case .decimal(let text): json.raw(text)
-                    case .text(let text): json.string(text)
-                    case .count(let n): json.int(n)
-                    case .null: json.raw("null")
-                    }
-                }
-                json.raw(",\"organization_id\":")
-                json.string(organization.organizationID)
+            json.raw(",\"amount\":{\"value\":")
+            if case .decimal(let amount) = result.values["amount"] {
+                if faults.amountAsString { json.string(amount) } else { json.raw(amount) }
             } else {
-                for (m, metric) in endpoint.metrics.enumerated() {
-                    json.raw(",")
-                    let name = faults.oldSpellings && metric.name == "num_sessions" ? "sessions" : metric.name
-                    json.key(name)
-                    if case .count(let value) = result.values[metric.name] {
-                        if wrongType && i == 0 && m == 0 { json.string(String(value)) } else { json.int(value) }
-                    } else {
-                        json.raw("null")
-                    }
+                json.raw("0")
+            }
+            json.raw(",\"currency\":\"usd\"}")
+            for name in ["quantity", "quantity_unit"] {
+                json.raw(",")
+                json.key(name)
+                switch result.values[name] ?? .null {
+                case .decimal(let text): json.raw(text)
+                case .text(let text): json.string(text)
+                case .count(let n): json.int(n)
+                case .null: json.raw("null")
                 }
             }
-            for dimension in endpoint.isCosts ? [UsageAPI.Dimension.projectID, .lineItem, .apiKeyID] : endpoint.groupBy {
+            json.raw(",\"organization_id\":")
+            json.string(organization.organizationID)
+            for dimension in [UsageAPI.Dimension.projectID, .lineItem, .apiKeyID] {
                 json.raw(",")
                 json.key(dimension.rawValue)
-                let value = result.dimensions[dimension] ?? nil
-                if dimension.isBoolean, let value { json.raw(value) } else { json.optionalString(value) }
+                json.optionalString(result.dimensions[dimension] ?? nil)
             }
             json.raw("}")
         }

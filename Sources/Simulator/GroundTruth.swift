@@ -33,8 +33,14 @@ public struct GroundTruth: Sendable {
 
     /// Every bucket of the query (ignoring `limit`: pagination slices this list).
     public func buckets(_ query: UsageQuery, now: Int64) -> [SimulatedBucket] {
-        bucketRanges(query, now: now).map { range in
-            SimulatedBucket(startTime: range.0, endTime: range.1, results: results(query, from: range.0, to: range.1, now: now))
+        let grouping = query.endpoint.isCosts ? nil : grouping(query)
+        return bucketRanges(query, now: now).map { range in
+            let results = if let grouping {
+                usageResults(query, grouping, totals: groupTotals(query, grouping, from: range.0, to: range.1, now: now))
+            } else {
+                results(query, from: range.0, to: range.1, now: now)
+            }
+            return SimulatedBucket(startTime: range.0, endTime: range.1, results: results)
         }
     }
 
@@ -44,24 +50,59 @@ public struct GroundTruth: Sendable {
         let end = min(to, now)
         guard end > from else { return [] }
         if query.endpoint.isCosts { return costResults(query, from: from, to: end) }
-        let endpoint = query.endpoint
+        let grouping = grouping(query)
+        return usageResults(query, grouping, totals: groupTotals(query, grouping, from: from, to: end, now: now))
+    }
+
+    /// How a usage query's series fall into its result groups, worked out once per query (a page
+    /// of 168 buckets shares it) rather than once per bucket.
+    public struct Grouping: Sendable {
+        /// Each series the filters let through, and the index in `keys` of the group it adds to.
+        var members: [(series: SyntheticOrganization.Series, group: Int)]
+        /// The groups' dimension values in `endpoint.groupBy` order (nil: not grouped, or null),
+        /// in the order the API lists results.
+        public var keys: [[String?]]
+    }
+
+    /// The grouping of a usage query's series by its `group_by`, after its filters.
+    public func grouping(_ query: UsageQuery) -> Grouping {
+        let order = query.endpoint.groupBy
+        var matching: [(SyntheticOrganization.Series, [String?])] = []
+        for series in organization.series[query.endpoint.name] ?? [] where matches(series.dimensions, query) {
+            matching.append((series, order.map { query.groupBy.contains($0) ? (series.dimensions[$0] ?? nil) : nil }))
+        }
+        let keys = Set(matching.map(\.1)).sorted(by: Self.less)
+        var index: [[String?]: Int] = [:]
+        for (i, key) in keys.enumerated() { index[key] = i }
+        return Grouping(members: matching.map { ($0.0, index[$0.1]!) }, keys: keys)
+    }
+
+    /// Each group's summed metrics (catalog order) in one bucket [from, to), nil where none of its
+    /// series had data: such a group is left out of the bucket's results.
+    public func groupTotals(_ query: UsageQuery, _ grouping: Grouping, from: Int64, to: Int64, now: Int64) -> [[Int64]?] {
+        var totals = [[Int64]?](repeating: nil, count: grouping.keys.count)
+        let end = min(to, now)
+        guard end > from else { return totals }
         let m0 = ceilDiv(from, 60), m1 = ceilDiv(end, 60)
-        var groups: [[String?]: [Int64]] = [:]
-        let order = endpoint.groupBy
-        for series in organization.series[endpoint.name] ?? [] where matches(series.dimensions, query) {
-            guard let values = organization.values(endpoint, series, minutes: m0, m1, restatement: restatement) else { continue }
-            let key = order.map { query.groupBy.contains($0) ? (series.dimensions[$0] ?? nil) : nil }
-            if let index = groups.index(forKey: key) {
-                // Summed in place: one lookup, no copy of the running totals.
-                groups.values[index].withUnsafeMutableBufferPointer { totals in
-                    for i in values.indices { totals[i] += values[i] }
-                }
+        for (series, group) in grouping.members {
+            guard let values = organization.values(query.endpoint, series, minutes: m0, m1, restatement: restatement) else { continue }
+            if totals[group] == nil {
+                totals[group] = values
             } else {
-                groups[key] = values
+                // Summed in place: no copy of the running totals.
+                totals[group]!.withUnsafeMutableBufferPointer { sum in
+                    for i in values.indices { sum[i] += values[i] }
+                }
             }
         }
-        let metrics = endpoint.metrics
-        return groups.sorted { Self.less($0.key, $1.key) }.map { key, values in
+        return totals
+    }
+
+    /// The result rows of the groups that have totals.
+    func usageResults(_ query: UsageQuery, _ grouping: Grouping, totals: [[Int64]?]) -> [SimulatedResult] {
+        let order = query.endpoint.groupBy, metrics = query.endpoint.metrics
+        return zip(grouping.keys, totals).compactMap { key, values in
+            guard let values else { return nil }
             var dims = [Dimension: String?](minimumCapacity: order.count)
             for (i, dimension) in order.enumerated() { dims[dimension] = .some(key[i]) }
             var named = [String: SimulatedValue](minimumCapacity: metrics.count)
