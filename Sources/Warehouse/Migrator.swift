@@ -94,13 +94,33 @@ public struct Migrator {
                 }
                 continue
             }
-            try connection.transaction {
-                try connection.execute(script: migration.sql)
-                try connection.query("INSERT INTO etl.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                                     [.int(migration.version), .text(migration.name), .text(migration.checksum)])
-            }
+            try apply(migration, on: connection)
             appliedNow.append(migration)
         }
         return appliedNow
+    }
+
+    /// How many times a migration is tried when a cluster-wide object gets in its way.
+    static let attempts = 3
+
+    /// Applies one migration and records it, in one transaction. Roles are cluster-wide, and the
+    /// lock above only serializes migrators of this database: when a migration of another database
+    /// on the same server creates the analyst role between this one's check and its CREATE ROLE,
+    /// this one fails with a unique violation (23505) or duplicate object (42710) and rolls back
+    /// whole; it is then tried again and finds the role.
+    private func apply(_ migration: Migration, on connection: PostgresConnection) throws {
+        var attempt = 1
+        while true {
+            do {
+                try connection.transaction {
+                    try connection.execute(script: migration.sql)
+                    try connection.query("INSERT INTO etl.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                                         [.int(migration.version), .text(migration.name), .text(migration.checksum)])
+                }
+                return
+            } catch let error as PostgresError where attempt < Self.attempts && ["23505", "42710"].contains(error.sqlState ?? "") {
+                attempt += 1
+            }
+        }
     }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import Postgres
+import Synchronization
 import Testing
 import Warehouse
 
@@ -41,5 +43,40 @@ struct MigrationTests {
         #expect(throws: PostgresError.self) { try Migrator(migrations: broken).migrate(connection) }
         #expect(try connection.query("SELECT to_regclass('etl.half_done')").scalar == nil)
         #expect(try connection.query("SELECT count(*) FROM etl.schema_migrations WHERE version = 999").scalar == "0")
+    }
+
+    /// Two warehouses on one server migrating at once: the second's CREATE ROLE waits on the
+    /// first's uncommitted role, fails with a unique violation once that commits, and is applied
+    /// again rather than failing the migration.
+    @Test func roleCreatedMeanwhileByAnotherDatabaseIsNotAnError() throws {
+        let role = "usage_etl_test_race_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try PostgresConnection(try TestDatabase.adminURL())
+        defer { _ = try? admin.query("DROP ROLE IF EXISTS \(role)") }
+        let url = try TestDatabase.fresh("test_migrations_role_race")
+        let migration = Migration(fileName: "001_role.sql", sql: """
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(role)') THEN CREATE ROLE \(role) NOLOGIN; END IF;
+            END $$;
+            """)!
+        try admin.execute(script: "BEGIN; CREATE ROLE \(role) NOLOGIN;")
+        let outcome = Mutex<Result<Int, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let result = Result { try Migrator(migrations: [migration]).migrate(try PostgresConnection(url)).count }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        // Commit once the migration waits on the uncommitted role (or after 10 s, when it did not get
+        // there). Watched from another session: one inside a transaction sees a frozen pg_stat_activity.
+        let observer = try PostgresConnection(try TestDatabase.adminURL())
+        let waiting = """
+            SELECT count(*) FROM pg_stat_activity WHERE datname = 'test_migrations_role_race' AND wait_event_type = 'Lock'
+            """
+        for _ in 0..<200 where try observer.query(waiting).scalar == "0" { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try observer.query(waiting).scalar == "1", "the migration should have been waiting on the role")
+        try admin.execute(script: "COMMIT")
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        let applied = try outcome.withLock { try $0?.get() }
+        #expect(applied == 1)
     }
 }
