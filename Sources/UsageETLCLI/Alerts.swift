@@ -36,10 +36,12 @@ struct Alerts: ParsableCommand {
         let moment: PostgresValue = at.flatMap(UTCTime.parse).map { .unixSeconds($0) } ?? .null
         var alerts: [Alert] = []
         let budgets = try connection.query("""
-            SELECT budget_id::text, coalesce(name, scope || coalesce(' ' || project_id, '')) AS label, organization_id, scope,
-                   project_id, currency, month::text, monthly_amount::text, spend_to_date::text, projected_month_end::text,
-                   remaining_daily_allowance::text, used_fraction::text, status
-            FROM analytics.budget_status_at(coalesce($1::timestamptz, now())) WHERE status <> 'normal' ORDER BY budget_id
+            SELECT budget_id::text, coalesce(s.name, scope || coalesce(' ' || s.project_id, '')) AS label, s.organization_id, scope,
+                   s.project_id, p.name AS project_name, currency, month::text, monthly_amount::text, spend_to_date::text,
+                   projected_month_end::text, remaining_daily_allowance::text, used_fraction::text, s.status
+            FROM analytics.budget_status_at(coalesce($1::timestamptz, now())) s
+            LEFT JOIN analytics.projects p ON p.project_id = s.project_id
+            WHERE s.status <> 'normal' ORDER BY budget_id
             """, [moment])
         for row in 0..<budgets.count {
             let status = budgets[row, "status"]!
@@ -49,7 +51,8 @@ struct Alerts: ParsableCommand {
                 kind: "budget", severity: severity,
                 summary: "budget \(budgets[row, "label"]!) is \(status): \(budgets[row, "spend_to_date"]!) of \(budgets[row, "monthly_amount"]!) \(budgets[row, "currency"]!) spent (\(String(format: "%.1f", used))%), projected \(budgets[row, "projected_month_end"] ?? "-") by month end",
                 fields: ["budget_id": budgets[row, "budget_id"], "organization_id": budgets[row, "organization_id"],
-                         "scope": budgets[row, "scope"], "project_id": budgets[row, "project_id"], "month": budgets[row, "month"],
+                         "scope": budgets[row, "scope"], "project_id": budgets[row, "project_id"],
+                         "project_name": budgets[row, "project_name"], "month": budgets[row, "month"],
                          "status": status, "monthly_amount": budgets[row, "monthly_amount"],
                          "spend_to_date": budgets[row, "spend_to_date"], "projected_month_end": budgets[row, "projected_month_end"],
                          "remaining_daily_allowance": budgets[row, "remaining_daily_allowance"], "currency": budgets[row, "currency"]]))

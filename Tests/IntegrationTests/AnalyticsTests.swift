@@ -167,12 +167,19 @@ struct AnalyticsTests {
     @Test func alertsExitOneOnCriticalBudgetsAndPrintJSON() throws {
         try connection.execute(script: "TRUNCATE analytics.budgets")
         try connection.query("INSERT INTO analytics.budgets (name, scope, monthly_amount) VALUES ('tiny', 'organization', 0.01)")
+        // A project budget names its project (the name as a directory refresh would have stored it).
+        let project = simulator.organization.projects[0].id
+        try connection.query("UPDATE warehouse.dim_project SET name = 'Alerting project' WHERE natural_id = $1", [.text(project)])
+        try connection.query("INSERT INTO analytics.budgets (name, scope, project_id, monthly_amount) VALUES ('tiny project', 'project', $1, 0.01)",
+                             [.text(project)])
         let (status, output) = try CLITests().run(["alerts", "--json", "--at", "2025-12-20T12:00:00Z"],
                                                  environment: ["DATABASE_URL": databaseURL])
         #expect(status == 1, "\(output)")
         let document = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
         let alerts = document?["alerts"] as? [[String: Any]] ?? []
         #expect(alerts.contains { $0["kind"] as? String == "budget" && $0["severity"] as? String == "critical" && $0["status"] as? String == "over" })
+        #expect(alerts.contains { $0["project_id"] as? String == project && $0["project_name"] as? String == "Alerting project" })
+        #expect(alerts.contains { $0["scope"] as? String == "organization" && $0["project_name"] is NSNull })
         try connection.execute(script: "TRUNCATE analytics.budgets")
         let quiet = try CLITests().run(["alerts", "--at", "2025-12-20T12:00:00Z", "--days", "1"], environment: ["DATABASE_URL": databaseURL])
         #expect(quiet.1.contains("alerts:"), "\(quiet.1)")

@@ -91,6 +91,14 @@ struct DirectoryTests {
                OR (project_id IS NOT NULL AND project_name IS NULL)
             """) == "0")
         #expect(try scalar("SELECT count(*) FROM analytics.daily_tokens WHERE user_email LIKE '%@example.com'") != "0")
+        // Budgets name their project; an organization-wide budget has none.
+        try connection.query("""
+            INSERT INTO analytics.budgets (name, scope, project_id, monthly_amount)
+            VALUES ('named', 'project', $1, 100), ('whole', 'organization', NULL, 100)
+            """, [.text(truth.projects[0].id)])
+        #expect(try rows("SELECT name, project_name FROM analytics.budget_status ORDER BY budget_id")
+                == [["named", truth.projects[0].name], ["whole", nil]])
+        try connection.query("DELETE FROM analytics.budgets")
         let renamed = truth.projects[0]
         let spendBefore = try scalar("SELECT sum(amount)::text FROM analytics.daily_spend WHERE project_id = $1", [.text(renamed.id)])
 
