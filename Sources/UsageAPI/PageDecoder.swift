@@ -83,20 +83,39 @@ public struct PageDecoder: Sendable {
     private func walkResults(_ parser: inout JSONParser, _ b: Int, merged: inout Int) throws -> [UsageResult] {
         try parser.beginArray()
         var results: [UsageResult] = []
-        var seen: [[String?]: Int] = [:]
+        // Results seen so far by a digest of their dimension values; a digest shared by different
+        // values only costs a search.
+        var seen: [UInt64: Int] = [:]
         var r = 0
         while try parser.nextElement() {
             let result = try walkResult(&parser, b, r)
-            if let existing = seen[result.dimensions] {
+            let digest = Self.digest(result.dimensions)
+            var existing = seen[digest]
+            if let index = existing, results[index].dimensions != result.dimensions {
+                existing = results.firstIndex { $0.dimensions == result.dimensions }
+            }
+            if let existing {
                 results[existing] = try merge(results[existing], result, b, r)
                 merged += 1
             } else {
-                seen[result.dimensions] = results.count
+                if seen[digest] == nil { seen[digest] = results.count }
                 results.append(result)
             }
             r += 1
         }
         return results
+    }
+
+    /// FNV-1a over the dimension values' UTF-8, each value marked as present or null: much
+    /// cheaper than hashing the array of strings, and only used to find candidates.
+    static func digest(_ values: [String?]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for value in values {
+            guard let value else { hash = (hash ^ 0xFF) &* 0x100_0000_01b3; continue }
+            for byte in value.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            hash = (hash ^ 0xFE) &* 0x100_0000_01b3
+        }
+        return hash
     }
 
     private func walkResult(_ parser: inout JSONParser, _ b: Int, _ r: Int) throws -> UsageResult {
