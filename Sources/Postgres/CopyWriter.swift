@@ -29,20 +29,9 @@ public struct CopyWriter: ~Copyable {
         buffer.append(0x09)
     }
 
-    /// Appends one integer field followed by a tab, its decimal digits written directly.
+    /// Appends one integer field followed by a tab (digits never need escaping).
     public mutating func appendField(_ value: Int) {
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // up to 24 digits, least significant first
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            repeat {
-                scratch[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for i in stride(from: count - 1, through: 0, by: -1) { buffer.append(scratch[i]) }
-        }
+        buffer.append(contentsOf: String(value).utf8)
         buffer.append(0x09)
     }
 
