@@ -6,9 +6,8 @@ public struct PageDecoder: Sendable {
     public let endpoint: Endpoint
     private let dimensions: [Dimension]
 
-    /// Where each field of a result goes: a dimension slot, a metric slot, or a field of `amount`.
-    private let dimensionSlots: [String: Int]
-    private let metricSlots: [String: Int]
+    /// The metric slots filled from `amount` (costs) and from the old `sessions` spelling, if any.
+    private let amountSlot: Int?, currencySlot: Int?, sessionsSlot: Int?
     /// The fields of a result the decoder reads, matched in place (see `JSONParser.nextKey(in:)`).
     private let resultKeys: KeyTable
     private let resultFields: [ResultField]
@@ -17,8 +16,10 @@ public struct PageDecoder: Sendable {
     public init(endpoint: Endpoint) {
         self.endpoint = endpoint
         self.dimensions = EndpointCatalog.factDimensions(endpoint)
-        dimensionSlots = Dictionary(uniqueKeysWithValues: dimensions.enumerated().map { ($1.rawValue, $0) })
-        metricSlots = Dictionary(uniqueKeysWithValues: endpoint.metrics.enumerated().map { ($1.name, $0) })
+        let metricNames = endpoint.metrics.map(\.name)
+        amountSlot = metricNames.firstIndex(of: "amount")
+        currencySlot = metricNames.firstIndex(of: "currency")
+        sessionsSlot = metricNames.firstIndex(of: "num_sessions")
         var fields: [(String, ResultField)] = dimensions.enumerated().map { ($1.rawValue, .dimension($0)) }
         for (slot, metric) in endpoint.metrics.enumerated() where !["amount", "currency"].contains(metric.name) {
             if !fields.contains(where: { $0.0 == metric.name }) { fields.append((metric.name, .metric(slot))) }
@@ -159,11 +160,11 @@ public struct PageDecoder: Sendable {
                 object = text
             case .amount:
                 let amount = try parser.value()
-                if let slot = metricSlots["amount"] {
+                if let slot = amountSlot {
                     metrics[slot] = try decimal(amount["value"], b, r, "amount.value")
                     present[slot] = metrics[slot] != nil
                 }
-                if let slot = metricSlots["currency"] {
+                if let slot = currencySlot {
                     switch amount["currency"] {
                     case nil, .null?: metrics[slot] = nil
                     case .string(let text)?: metrics[slot] = text
@@ -178,7 +179,7 @@ public struct PageDecoder: Sendable {
         guard object == endpoint.resultObject else {
             throw failure(b, r, "object", "expected '\(endpoint.resultObject)', found '\(object)'")
         }
-        if let slot = metricSlots["num_sessions"], !present[slot], let sessions {
+        if let slot = sessionsSlot, !present[slot], let sessions {
             metrics[slot] = try integerText(sessions, b, r, "num_sessions", required: true)
             present[slot] = true
         }
