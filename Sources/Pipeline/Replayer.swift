@@ -33,7 +33,7 @@ public struct Replayer {
             var summary = RunSummary()
             for job in jobs {
                 if StopSignal.isRequested { summary.interrupted = true; break }
-                summary.add(replay(job, connection: connection))
+                summary.add(replay(job))
             }
             return summary
         }
@@ -43,13 +43,13 @@ public struct Replayer {
             let replayer = Replayer(connection: connection, logger: logger)
             while let job = queue.withLock({ $0.popLast() }) {
                 if StopSignal.isRequested { summary.interrupted = true; return }
-                summary.add(replayer.replay(job, connection: connection))
+                summary.add(replayer.replay(job))
             }
         }
     }
 
     /// Replays one window, unless a running load holds it.
-    private func replay(_ job: Runner.Job, connection: PostgresConnection) -> RunSummary {
+    private func replay(_ job: Runner.Job) -> RunSummary {
         let (spec, window) = (job.spec, job.window)
         let store = WindowStore(connection: connection)
         let loader = WindowLoader(connection: connection, logger: logger)
