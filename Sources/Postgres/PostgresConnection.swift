@@ -47,7 +47,7 @@ public final class PostgresConnection {
         return (0..<PQntuples(result)).map { r in
             (0..<PQnfields(result)).map { c -> [UInt8]? in
                 guard PQgetisnull(result, r, c) == 0, let value = PQgetvalue(result, r, c) else { return nil }
-                return UnsafeRawBufferPointer(start: value, count: Int(PQgetlength(result, r, c))).map { $0 }
+                return [UInt8](UnsafeRawBufferPointer(start: value, count: Int(PQgetlength(result, r, c))))
             }
         }
     }
