@@ -10,10 +10,13 @@ import Warehouse
 /// original load did. A window whose archive is damaged fails alone and keeps its facts.
 public struct Replayer {
     public let connection: PostgresConnection
+    /// Where new dimension values are registered outside the window transactions (see `FactLoader`).
+    public let dimensions: PostgresConnection?
     public let logger: Logger
 
-    public init(connection: PostgresConnection, logger: Logger) {
+    public init(connection: PostgresConnection, dimensions: PostgresConnection? = nil, logger: Logger) {
         self.connection = connection
+        self.dimensions = dimensions
         self.logger = logger
     }
 
@@ -30,17 +33,19 @@ public struct Replayer {
             jobs.append(Runner.Job(spec: spec, streamID: streamID, window: window))
         }
         guard parallelism > 1, let databaseURL, jobs.count > 1 else {
+            let replayer = try Replayer(connection: connection, dimensions: dimensions ?? databaseURL.map { try PostgresConnection($0) },
+                                        logger: logger)
             var summary = RunSummary()
             for job in jobs {
                 if StopSignal.isRequested { summary.interrupted = true; break }
-                summary.add(replay(job))
+                summary.add(replayer.replay(job))
             }
             return summary
         }
         let queue = Mutex<[Runner.Job]>(jobs.reversed())
         let logger = self.logger
-        return ConnectedWorkers.run(count: min(parallelism, jobs.count), databaseURL: databaseURL, abandon: { queue.withLock { q in let n = q.count; q.removeAll(); return n } }) { connection, summary in
-            let replayer = Replayer(connection: connection, logger: logger)
+        return ConnectedWorkers.run(count: min(parallelism, jobs.count), databaseURL: databaseURL, abandon: { queue.withLock { q in let n = q.count; q.removeAll(); return n } }) { connection, dimensions, summary in
+            let replayer = Replayer(connection: connection, dimensions: dimensions, logger: logger)
             while let job = queue.withLock({ $0.popLast() }) {
                 if StopSignal.isRequested { summary.interrupted = true; return }
                 summary.add(replayer.replay(job))
@@ -52,7 +57,7 @@ public struct Replayer {
     private func replay(_ job: Runner.Job) -> RunSummary {
         let (spec, window) = (job.spec, job.window)
         let store = WindowStore(connection: connection)
-        let loader = WindowLoader(connection: connection, logger: logger)
+        let loader = WindowLoader(connection: connection, dimensions: dimensions, logger: logger)
         var summary = RunSummary()
         let label = "\(spec.endpoint.name) \(spec.width.rawValue) \(UTCTime.format(window.range.start))..\(UTCTime.format(window.range.end))"
         do {

@@ -44,8 +44,11 @@ public final class Runner: Sendable {
 
     public var now: Int64 { clock() }
 
-    /// Plans `range` for each spec and returns the windows that need work.
-    public func plan(_ specs: [StreamSpec], range: TimeRange, refetch: Bool, connection: PostgresConnection) throws -> [Job] {
+    /// Plans `range` for each spec and returns the windows that need work. With `unsettled`, also
+    /// every window of the stream outside the range that is not done (a killed or stopped run's,
+    /// a failed one) or still provisional, so a scheduled run leaves no hole behind it.
+    public func plan(_ specs: [StreamSpec], range: TimeRange, refetch: Bool, unsettled: Bool = false,
+                     connection: PostgresConnection) throws -> [Job] {
         let store = WindowStore(connection: connection)
         var jobs: [Job] = []
         for spec in specs {
@@ -53,7 +56,15 @@ public final class Runner: Sendable {
             if let notice = plan.widenedNotice { logger.notice("\(spec.endpoint.name): \(notice)") }
             let streamID = try store.streamID(for: spec)
             try store.plan(streamID: streamID, windows: plan.windows)
-            for window in try store.windowsNeedingWork(streamID: streamID, from: plan.aligned.start, to: plan.aligned.end, refetch: refetch) {
+            var planned = try store.windowsNeedingWork(streamID: streamID, from: plan.aligned.start, to: plan.aligned.end, refetch: refetch)
+            if unsettled {
+                let ids = Set(planned.map(\.id))
+                let earlier = try store.unsettledWindows(streamID: streamID, servedSince: WindowPlanner.firstServed(width: spec.width, now: now))
+                    .filter { !ids.contains($0.id) }
+                if !earlier.isEmpty { logger.notice("\(spec.endpoint.name) \(spec.width.rawValue): \(earlier.count) earlier windows not done or provisional, loaded too") }
+                planned = (earlier + planned).sorted { ($0.range.start, $0.id) < ($1.range.start, $1.id) }
+            }
+            for window in planned {
                 jobs.append(Job(spec: spec, streamID: streamID, window: window))
             }
         }
@@ -81,7 +92,7 @@ public final class Runner: Sendable {
             onProgress(snapshot)
         }
         let workers = min(parallelism, max(1, jobs.count))
-        return ConnectedWorkers.run(count: workers, databaseURL: databaseURL, abandon: { queue.withLock { q in let n = q.count; q.removeAll(); return n } }) { connection, summary in
+        return ConnectedWorkers.run(count: workers, databaseURL: databaseURL, abandon: { queue.withLock { q in let n = q.count; q.removeAll(); return n } }) { connection, dimensions, summary in
             let client = UsageAPIClient(configuration: api, limiter: limiter)
             // First every window nobody holds; then, waiting, the ones another session held (a
             // concurrent run, or the connection of a killed one that PostgreSQL has not closed
@@ -91,7 +102,7 @@ public final class Runner: Sendable {
                 if stopAll.load(ordering: .relaxed) { return }
                 let next = queue.withLock { q in q.popLast().map { ($0, false) } } ?? held.withLock { h in h.popLast().map { ($0, true) } }
                 guard let (job, waiting) = next else { return }
-                guard let result = process(job, refetch: refetch, connection: connection, client: client, waitForClaim: waiting,
+                guard let result = process(job, refetch: refetch, connection: connection, dimensions: dimensions, client: client, waitForClaim: waiting,
                                            onPage: { report(1, nil) }) else {
                     held.withLock { $0.insert(job, at: 0) }
                     continue
@@ -108,8 +119,8 @@ public final class Runner: Sendable {
 
     /// Claims and processes one window. Returns nil when another session holds the window and
     /// `waitForClaim` is false; when waiting, a window still held after `claimWait` is skipped.
-    func process(_ job: Job, refetch: Bool, connection: PostgresConnection, client: UsageAPIClient,
-                 waitForClaim: Bool = false, onPage: () -> Void = {}) -> RunSummary? {
+    func process(_ job: Job, refetch: Bool, connection: PostgresConnection, dimensions: PostgresConnection? = nil,
+                 client: UsageAPIClient, waitForClaim: Bool = false, onPage: () -> Void = {}) -> RunSummary? {
         var summary = RunSummary()
         let store = WindowStore(connection: connection)
         let label = "\(job.spec.endpoint.name) \(job.spec.width.rawValue) \(UTCTime.format(job.window.range.start))..\(UTCTime.format(job.window.range.end))"
@@ -126,6 +137,9 @@ public final class Runner: Sendable {
             }
             defer { try? store.release(job.window.id) }
             guard var window = try store.window(id: job.window.id) else { return summary }
+            if window.range.start < now - Self.servedSeconds {
+                throw BeyondRetention(window: window.range)
+            }
             if window.state == .done && !window.provisional && !refetch && job.window.state != .done {
                 summary.windowsSkipped += 1 // finished by another worker meanwhile
                 return summary
@@ -139,7 +153,7 @@ public final class Runner: Sendable {
                                     summary: &summary, onPage: onPage)
             let rows: Int
             do {
-                rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection)
+                rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, dimensions: dimensions)
             } catch let error as DecodeError {
                 // A fetch checks a page's syntax and bucket times; its results are decoded here. A page
                 // they fail in is treated like a damaged body: the window is fetched again, once.
@@ -149,7 +163,7 @@ public final class Runner: Sendable {
                 try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
                                         summary: &summary, onPage: onPage)
                 do {
-                    rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection)
+                    rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, dimensions: dimensions)
                 } catch let again as DecodeError {
                     try store.restart(window.id) // so the next run fetches it again rather than reloading these pages
                     throw again
@@ -182,18 +196,18 @@ public final class Runner: Sendable {
         var seen = Set<String>()
         var restarts = 0
         var lastBucketStart = Int64.min
-        // More pages than the window's buckets need (plus the empty page some endpoints add) means a loop.
-        let cap = spec.endpoint.maxLimit(for: spec.width)
-        let limit = min(cap, max(1, client.configuration.pageLimit ?? cap))
+        // Every page but the last must bring at least one new bucket (checked below), so more pages
+        // than the window has buckets (plus the empty page some endpoints add) means a loop. Pages
+        // may hold fewer buckets than `limit`: the live API sends short pages.
         let buckets = Int(ceilDiv(window.range.end - window.range.start, spec.endpoint.isCosts ? 86_400 : spec.width.seconds))
-        // Pages already fetched (perhaps with another page limit) count on top.
-        let maxPages = window.pagesFetched + (buckets + limit - 1) / limit + 2
+        let maxPages = window.pagesFetched + buckets + 2
         while !(window.pagesFetched > 0 && window.nextPage == nil) {
             if window.pagesFetched >= maxPages {
-                throw LoopingCursor(reason: "\(window.pagesFetched) pages fetched for a window of \(buckets) buckets at \(limit) a page")
+                throw LoopingCursor(reason: "\(window.pagesFetched) pages fetched for a window of \(buckets) buckets")
             }
             if StopSignal.isRequested { throw CancellationError() }
             let fetched: FetchedPage
+            let fetchedAt = now
             do {
                 fetched = try client.fetch(spec, window: window.range, cursor: window.nextPage)
             } catch let error as APIError where error.isInvalidCursor && window.nextPage != nil && restarts < 2 {
@@ -219,7 +233,8 @@ public final class Runner: Sendable {
             }
             try archive.storePage(windowID: window.id, generation: window.generation, pageIndex: window.pagesFetched,
                                   endpoint: spec.endpoint.name, requestQuery: fetched.requestQuery, status: fetched.status,
-                                  body: fetched.body, nextPage: next)
+                                  body: fetched.body, nextPage: next, fetchedAt: fetchedAt)
+            if window.pagesFetched == 0 { window.fetchedAt = fetchedAt }
             window.pagesFetched += 1
             window.nextPage = next
             summary.pages += 1
@@ -230,9 +245,21 @@ public final class Runner: Sendable {
     }
 
     /// Replaces the window's slice with its archived pages, marking it done, in one transaction.
-    func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, connection: PostgresConnection) throws -> Int {
-        let provisional = WindowPlanner.isProvisional(window.range, endpoint: spec.endpoint, width: spec.width, now: now)
-        return try WindowLoader(connection: connection, logger: logger)
+    /// The window is provisional when its buckets had not settled when its pages were fetched.
+    func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, connection: PostgresConnection,
+              dimensions: PostgresConnection?) throws -> Int {
+        let provisional = WindowPlanner.isProvisional(window.range, endpoint: spec.endpoint, width: spec.width, now: window.fetchedAt ?? now)
+        return try WindowLoader(connection: connection, dimensions: dimensions, logger: logger)
             .load(window, spec: spec, streamID: streamID, provisional: provisional, verify: false)
+    }
+
+    static let servedSeconds = WindowPlanner.servedSeconds
+
+    /// A window that starts before the earliest time the API serves: no run can load it.
+    public struct BeyondRetention: Error, CustomStringConvertible {
+        public var window: TimeRange
+        public var description: String {
+            "the window starts \(UTCTime.format(window.start)), before the earliest time the API serves (one year back): it can no longer be loaded"
+        }
     }
 }

@@ -9,28 +9,49 @@ import Warehouse
 /// the size of a page or window.
 struct WindowLoader {
     let connection: PostgresConnection
+    /// Where new dimension values are registered, outside the load's transaction (see `FactLoader`).
+    let dimensions: PostgresConnection?
     let logger: Logger
+
+    /// Transactions lost to a deadlock or a serialization race are tried again this many times.
+    static let attempts = 3
 
     /// Loads the pages of the window's current generation from the archive. `verify` checks every
     /// page's digest (replay; pages archived by this process moments ago need not be).
-    /// `provisional` nil keeps the stored flag.
+    /// `provisional` nil keeps the stored flag. Only the buckets no newer fetch of an overlapping
+    /// window of the stream holds are replaced; loads of overlapping windows take turns.
     func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, provisional: Bool?, verify: Bool) throws -> Int {
         let bodies = try Archive(connection: connection).bodies(windowID: window.id, generation: window.generation)
         guard bodies.count == window.pagesFetched else {
             throw ArchiveError(windowID: window.id, pageIndex: bodies.count, reason: "missing from the archive")
         }
-        var buckets = ArchivedBuckets(window: window, bodies: bodies, decoder: PageDecoder(endpoint: spec.endpoint), verify: verify)
-        return try connection.transaction {
-            let rows = try FactLoader(connection: connection).replaceSlice(spec: spec, streamID: streamID, window: window.range) {
-                try buckets.next()
+        let facts = FactLoader(connection: connection, dimensions: dimensions)
+        try facts.ensurePartitions(endpoint: spec.endpoint, window: window.range)
+        let store = WindowStore(connection: connection)
+        var attempt = 1
+        while true {
+            do {
+                var buckets = ArchivedBuckets(window: window, bodies: bodies, decoder: PageDecoder(endpoint: spec.endpoint), verify: verify,
+                                              step: spec.endpoint.isCosts ? 86_400 : spec.width.seconds)
+                return try connection.transaction {
+                    try store.lockStreamSpan(streamID: streamID, range: window.range)
+                    let owned = try store.ownedBuckets(windowID: window.id, asOf: window.fetchedAt ?? 0)
+                    let rows = try facts.replaceSlice(spec: spec, streamID: streamID, window: window.range, owned: owned) {
+                        try buckets.next()
+                    }
+                    for warning in Set(buckets.warnings) { logger.warning("\(spec.endpoint.name): \(warning)") }
+                    try connection.query("""
+                        UPDATE etl.windows SET state = 'done', provisional = coalesce($2::boolean, provisional), rows_loaded = $3,
+                               loaded_at = now(), loaded_fetched_at = coalesce(fetched_at, loaded_fetched_at, now()),
+                               last_error = NULL, updated_at = now()
+                        WHERE window_id = $1
+                        """, [.int64(window.id), provisional.map { .bool($0) } ?? .null, .int(rows)])
+                    return rows
+                }
+            } catch let error as PostgresError where ["40P01", "40001"].contains(error.sqlState ?? "") && attempt < Self.attempts {
+                logger.warning("\(spec.endpoint.name): load of window \(window.id) lost a lock race (\(error.sqlState ?? "")); trying again")
+                attempt += 1
             }
-            for warning in Set(buckets.warnings) { logger.warning("\(spec.endpoint.name): \(warning)") }
-            try connection.query("""
-                UPDATE etl.windows SET state = 'done', provisional = coalesce($2::boolean, provisional), rows_loaded = $3,
-                       loaded_at = now(), last_error = NULL, updated_at = now()
-                WHERE window_id = $1
-                """, [.int64(window.id), provisional.map { .bool($0) } ?? .null, .int(rows)])
-            return rows
         }
     }
 }
@@ -41,28 +62,45 @@ struct ArchivedBuckets {
     let bodies: [CompressedBody]
     let decoder: PageDecoder
     let verify: Bool
+    /// The buckets must reach this far: the window's end, or the start of the bucket that was
+    /// running when the pages were fetched. Pages that stop short (an early empty page) leave
+    /// buckets unaccounted for, and their rows must not be deleted as vanished.
+    let expectedEnd: Int64
     private var pageIndex = -1
     private var reader: PageReader?
+    private var reached = Int64.min
     private(set) var warnings: [String] = []
 
-    init(window: WindowRecord, bodies: [CompressedBody], decoder: PageDecoder, verify: Bool) {
+    init(window: WindowRecord, bodies: [CompressedBody], decoder: PageDecoder, verify: Bool, step: Int64) {
         self.window = window
         self.bodies = bodies
         self.decoder = decoder
         self.verify = verify
+        let running = window.fetchedAt.map { floorDiv($0, step) * step } ?? window.range.end
+        expectedEnd = min(window.range.end, running)
     }
 
     /// The next bucket, or nil after the last page.
     mutating func next() throws -> UsageBucket? {
         while true {
             do {
-                if reader != nil, let bucket = try reader!.nextBucket() { return bucket }
+                if let bucket = try reader?.nextBucket() {
+                    reached = max(reached, bucket.endTime)
+                    return bucket
+                }
                 if let finished = reader {
                     _ = try finished.ending()
                     warnings += finished.warnings
                 }
                 pageIndex += 1
-                guard pageIndex < bodies.count else { reader = nil; return nil }
+                guard pageIndex < bodies.count else {
+                    reader = nil
+                    if expectedEnd > window.range.start && reached < expectedEnd {
+                        throw DecodeError(endpoint: decoder.endpoint.name, field: "(pages)",
+                                          reason: "the pages end at \(reached == .min ? "no bucket" : UTCTime.format(reached)), before the window's buckets do (\(UTCTime.format(expectedEnd))): pagination stopped early")
+                    }
+                    return nil
+                }
                 reader = try decoder.reader(streaming: bodies[pageIndex].stream(verify: verify))
             } catch var error as DecodeError {
                 error.context = "window \(window.id), page \(pageIndex)"

@@ -23,14 +23,34 @@ public struct WindowPlanner: Sendable {
 
     public init() {}
 
-    /// Plans [since, until) for an endpoint at a width. `now` bounds the end to the current bucket.
+    /// How far back the API serves usage and costs (`reporting_lookback_exceeded` beyond).
+    public static let servedSeconds: Int64 = 365 * 86_400
+    /// Slack between planning and the first request, so the first window is still served then.
+    public static let servedMargin: Int64 = 3600
+
+    /// The first bucket boundary at a width the API will still serve an hour from `now`.
+    public static func firstServed(width: BucketWidth, now: Int64) -> Int64 {
+        ceilDiv(now - servedSeconds + servedMargin, width.seconds) * width.seconds
+    }
+
+    /// Plans [since, until) for an endpoint at a width. `now` bounds the end to the current bucket,
+    /// and the start to the first bucket the API still serves (a window reaching further back
+    /// would be refused with `reporting_lookback_exceeded` on every try).
     public func plan(endpoint: Endpoint, width: BucketWidth, since: Int64, until: Int64, now: Int64) -> Plan {
         let step = width.seconds
-        let alignedStart = floorDiv(since, step) * step
+        var alignedStart = floorDiv(since, step) * step
+        var clippedNotice: String? = nil
+        let served = Self.firstServed(width: width, now: now)
+        if alignedStart < served {
+            alignedStart = served
+            clippedNotice = "the API serves only the last year: starting at \(UTCTime.format(served)), the first whole \(width.rawValue) bucket it will still serve"
+        }
         var alignedEnd = ceilDiv(until, step) * step
         alignedEnd = min(alignedEnd, ceilDiv(now, step) * step)
         var notice: String? = nil
-        if alignedStart != since || (alignedEnd != until && until <= now) {
+        if let clippedNotice {
+            notice = clippedNotice
+        } else if alignedStart != since || (alignedEnd != until && until <= now) {
             notice = "range \(UTCTime.format(since))..\(UTCTime.format(until)) widened to whole \(width.rawValue) buckets: \(UTCTime.format(alignedStart))..\(UTCTime.format(alignedEnd))"
         }
         let span = Int64(endpoint.maxLimit(for: width)) * step

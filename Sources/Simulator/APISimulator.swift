@@ -261,9 +261,15 @@ public final class APISimulator: Sendable {
                 return Self.error(400, "Invalid page cursor.", type: "invalid_request_error", param: "page", code: "invalid_cursor")
             }
         }
-        let pageRanges = Array(ranges.prefix(query.limit))
-        var hasMore = ranges.count > query.limit
-        var nextStart = hasMore ? ranges[query.limit].0 : nil
+        let pageSize = min(query.limit, max(1, faults.shortPageBuckets ?? query.limit))
+        var pageRanges = Array(ranges.prefix(pageSize))
+        var hasMore = ranges.count > pageSize
+        var nextStart = hasMore ? ranges[pageSize].0 : nil
+        if faults.earlyEmptyPage && pageStart != nil {
+            pageRanges = []
+            hasMore = false
+            nextStart = nil
+        }
         if !hasMore && query.endpoint.isCosts && faults.costsEmptyPageQuirk {
             // The live bug: the last page still says has_more, and so does the empty page after it.
             if emptyQuirkPage, let pageStart {
@@ -378,8 +384,10 @@ public final class APISimulator: Sendable {
                 case .null: json.raw("null")
                 }
             }
-            json.raw(",\"organization_id\":")
-            json.string(organization.organizationID)
+            if !faults.omitOrganizationID {
+                json.raw(",\"organization_id\":")
+                json.string(organization.organizationID)
+            }
             for dimension in [UsageAPI.Dimension.projectID, .lineItem, .apiKeyID] {
                 json.raw(",")
                 json.key(dimension.rawValue)

@@ -33,6 +33,12 @@ public struct FaultConfiguration: Sendable, Equatable {
     public var loopingCursor = false
     /// Live quirk: the first result of each bucket split into two with identical dimensions.
     public var duplicateResults = false
+    /// Live quirk: pages hold at most this many buckets, whatever `limit` asked (nil: `limit`).
+    public var shortPageBuckets: Int?
+    /// A broken API: every continued page is empty and says `has_more: false`, buckets still missing.
+    public var earlyEmptyPage = false
+    /// An organization the probe cannot tell: costs results carry no `organization_id`.
+    public var omitOrganizationID = false
 
     public init() {}
 }

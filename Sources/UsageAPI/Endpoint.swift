@@ -18,6 +18,9 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { name }
     public var isCosts: Bool { name == "costs" }
+    /// Text metrics that are part of a result's identity (and of the fact table's key): two cost
+    /// results of one group in different currencies are two rows, never summed.
+    public var keyMetrics: [String] { isCosts ? ["currency"] : [] }
     /// The fact table in schema `warehouse`.
     public var factTable: String { "fact_" + name }
 

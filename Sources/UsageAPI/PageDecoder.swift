@@ -8,6 +8,8 @@ public struct PageDecoder: Sendable {
 
     /// The metric slots filled from `amount` (costs) and from the old `sessions` spelling, if any.
     private let amountSlot: Int?, currencySlot: Int?, sessionsSlot: Int?
+    /// Metric slots that are part of a result's identity (`Endpoint.keyMetrics`).
+    private let keyMetricSlots: [Int]
     /// The fields of a result the decoder reads, matched in place (see `JSONParser.nextKey(in:)`).
     private let resultKeys: KeyTable
     private let resultFields: [ResultField]
@@ -20,6 +22,7 @@ public struct PageDecoder: Sendable {
         amountSlot = metricNames.firstIndex(of: "amount")
         currencySlot = metricNames.firstIndex(of: "currency")
         sessionsSlot = metricNames.firstIndex(of: "num_sessions")
+        keyMetricSlots = endpoint.keyMetrics.compactMap { metricNames.firstIndex(of: $0) }
         var fields: [(String, ResultField)] = dimensions.enumerated().map { ($1.rawValue, .dimension($0)) }
         for (slot, metric) in endpoint.metrics.enumerated() where !["amount", "currency"].contains(metric.name) {
             if !fields.contains(where: { $0.0 == metric.name }) { fields.append((metric.name, .metric(slot))) }
@@ -90,10 +93,10 @@ public struct PageDecoder: Sendable {
         var r = 0
         while try parser.nextElement() {
             let result = try walkResult(&parser, b, r)
-            let digest = Self.digest(result.dimensions)
+            let digest = Self.digest(identity(of: result))
             var existing = seen[digest]
-            if let index = existing, results[index].dimensions != result.dimensions {
-                existing = results.firstIndex { $0.dimensions == result.dimensions }
+            if let index = existing, !sameIdentity(results[index], result) {
+                existing = results.firstIndex { sameIdentity($0, result) }
             }
             if let existing {
                 results[existing] = try merge(results[existing], result, b, r)
@@ -105,6 +108,16 @@ public struct PageDecoder: Sendable {
             r += 1
         }
         return results
+    }
+
+    /// What makes two results of a bucket the same group: their dimension values, and for costs
+    /// their currency.
+    private func identity(of result: UsageResult) -> [String?] {
+        keyMetricSlots.isEmpty ? result.dimensions : result.dimensions + keyMetricSlots.map { result.metrics[$0] }
+    }
+
+    private func sameIdentity(_ a: UsageResult, _ b: UsageResult) -> Bool {
+        a.dimensions == b.dimensions && keyMetricSlots.allSatisfy { a.metrics[$0] == b.metrics[$0] }
     }
 
     /// FNV-1a over the dimension values' UTF-8, each value marked as present or null: much
@@ -232,15 +245,15 @@ public struct PageDecoder: Sendable {
             case let (x?, y?):
                 switch metric.kind {
                 case .count:
-                    let (sum, overflow) = Int64(x)!.addingReportingOverflow(Int64(y)!)
+                    guard let ix = Int64(x), let iy = Int64(y) else { throw failure(bucket, result, metric.name, "cannot sum \(x) and \(y)") }
+                    let (sum, overflow) = ix.addingReportingOverflow(iy)
                     guard !overflow else { throw failure(bucket, result, metric.name, "sum overflows 64 bits") }
                     merged.metrics[i] = String(sum)
                 case .decimal:
-                    guard let dx = Decimal(string: x, locale: Locale(identifier: "en_US_POSIX")),
-                          let dy = Decimal(string: y, locale: Locale(identifier: "en_US_POSIX")) else {
+                    guard let dx = DecimalText(x), let dy = DecimalText(y) else {
                         throw failure(bucket, result, metric.name, "cannot sum \(x) and \(y)")
                     }
-                    merged.metrics[i] = (dx + dy).description
+                    merged.metrics[i] = (dx + dy).text
                 case .text:
                     merged.metrics[i] = x == y ? x : nil
                 }

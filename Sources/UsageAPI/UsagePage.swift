@@ -38,6 +38,15 @@ public struct DecodeError: Error, CustomStringConvertible, Sendable {
     public var field: String
     public var reason: String
 
+    public init(endpoint: String, context: String = "", bucket: Int? = nil, result: Int? = nil, field: String, reason: String) {
+        self.endpoint = endpoint
+        self.context = context
+        self.bucket = bucket
+        self.result = result
+        self.field = field
+        self.reason = reason
+    }
+
     public var description: String {
         var location = "endpoint \(endpoint)"
         if !context.isEmpty { location += ", \(context)" }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Curl
 import Foundation
 import Pipeline
+import Postgres
+import Warehouse
 
 /// Options shared by the commands that call the API. The key never comes from argv.
 struct APIOptions: ParsableArguments {
@@ -56,16 +58,44 @@ struct APIOptions: ParsableArguments {
         return configuration
     }
 
-    /// The organization the rows are filed under: `OPENAI_ORGANIZATION`, else what the API says
-    /// (the `organization_id` on costs results), else `default`.
-    func organization(_ configuration: APIConfiguration, now: Int64) throws -> String {
+    /// The organization the rows are filed under: `OPENAI_ORGANIZATION`, else the one remembered
+    /// for this key, else what the API says (the `organization_id` on costs results), else the
+    /// placeholder `default` until a later run learns it. Rows filed under the placeholder move to
+    /// the organization as soon as it is known (`OrganizationRegistry`).
+    func organization(_ configuration: APIConfiguration, now: Int64, connection: PostgresConnection) throws -> String {
+        let registry = OrganizationRegistry(connection: connection)
+        let fingerprint = try registry.fingerprint(ofKey: configuration.adminKey)
+        let remembered = try registry.remembered(fingerprint)
+        var organization: String
+        if let configured = configuration.organizationHeader, !configured.isEmpty {
+            organization = configured
+        } else if let known = remembered ?? nil {
+            organization = known
+        } else {
+            organization = try probe(configuration, now: now)
+        }
+        if organization == OrganizationProbe.fallback {
+            try registry.remember(fingerprint, organization: nil)
+            Logging.logger.notice("the API named no organization (no costs in the last \(OrganizationProbe.days) days); rows are filed under '\(organization)' until it does. Set OPENAI_ORGANIZATION to name it.")
+            return organization
+        }
+        if remembered != .some(organization) {
+            if let adoption = try registry.adopt(placeholderRowsOf: fingerprint, as: organization) {
+                if adoption.moved + adoption.merged > 0 {
+                    Logging.logger.notice("rows filed under '\(OrganizationProbe.fallback)' now filed under \(organization): \(adoption.moved) streams moved, \(adoption.merged) already loaded under \(organization) dropped and planned again")
+                }
+            } else {
+                Logging.logger.warning("rows filed under '\(OrganizationProbe.fallback)' are left there: more than one admin key loaded without knowing its organization")
+            }
+            try registry.remember(fingerprint, organization: organization)
+        }
+        return organization
+    }
+
+    private func probe(_ configuration: APIConfiguration, now: Int64) throws -> String {
         let client = UsageAPIClient(configuration: configuration, limiter: RateLimiter(requestsPerMinute: configuration.requestsPerMinute))
         do {
-            let organization = try OrganizationProbe(client: client).organization(now: now)
-            if organization == OrganizationProbe.fallback {
-                Logging.logger.notice("the API named no organization (no costs in the last week); rows are filed under '\(organization)'. Set OPENAI_ORGANIZATION to name it.")
-            }
-            return organization
+            return try OrganizationProbe(client: client).organization(now: now)
         } catch let error as APIError {
             if case .unauthorized = error { throw CommandFailure.usage(error.description) }
             throw CommandFailure.failed("cannot tell which organization the key belongs to (set OPENAI_ORGANIZATION to skip this request): \(error)")

@@ -19,7 +19,7 @@ struct Dimensions: ParsableCommand {
         Logging.bootstrap(logFormat)
         let configuration = try api.configuration()
         let connection = try DatabaseOptions.connectMigrated()
-        let organization = try api.organization(configuration, now: Int64(Date().timeIntervalSince1970))
+        let organization = try api.organization(configuration, now: Int64(Date().timeIntervalSince1970), connection: connection)
         do {
             let outcome = try DirectoryRefresh(configuration: configuration, connection: connection).run(organization: organization)
             Console.out("dimensions: \(outcome.projects) projects, \(outcome.users) users, \(outcome.apiKeys) API keys, \(outcome.serviceAccounts) service accounts; \(outcome.changes) changes since the last refresh; \(outcome.requests) requests")

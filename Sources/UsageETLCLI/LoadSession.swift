@@ -33,13 +33,14 @@ struct LoadSession {
     }
 
     /// The organization the rows are filed under (may ask the API once: call after validating input).
-    func organization() throws -> String { try api.organization(configuration, now: runner.now) }
+    func organization() throws -> String { try api.organization(configuration, now: runner.now, connection: connection) }
 
     /// Plans each stream's range and loads the windows that need work; then, when
     /// `namesOf` is given, refreshes that organization's named dimensions.
-    func execute(plans: [(StreamSpec, TimeRange)], refetch: Bool, namesOf organization: String? = nil) throws {
+    /// `unsettled` also loads each stream's earlier windows that are not done or still provisional.
+    func execute(plans: [(StreamSpec, TimeRange)], refetch: Bool, unsettled: Bool = false, namesOf organization: String? = nil) throws {
         try execute(refetch: refetch, namesOf: organization) {
-            try plans.flatMap { try runner.plan([$0.0], range: $0.1, refetch: refetch, connection: connection) }
+            try plans.flatMap { try runner.plan([$0.0], range: $0.1, refetch: refetch, unsettled: unsettled, connection: connection) }
         }
     }
 

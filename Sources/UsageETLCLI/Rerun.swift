@@ -6,9 +6,9 @@ import Warehouse
 
 /// `usage-etl rerun --failed`: retry failed windows from their checkpoints.
 struct Rerun: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Re-run the windows that failed, resuming from their checkpointed page cursor.")
+    static let configuration = CommandConfiguration(abstract: "Re-run the windows that failed or that a killed or stopped run left unfinished, resuming from their checkpointed page cursor.")
 
-    @Flag(help: "Re-run failed windows (required).") var failed = false
+    @Flag(help: "Re-run failed windows, and those a killed or stopped run left running or pending (required).") var failed = false
     @Option(help: "Only windows of this endpoint.") var endpoint: String?
     @OptionGroup var api: APIOptions
     @OptionGroup var reporting: RunOptions
@@ -21,8 +21,9 @@ struct Rerun: ParsableCommand {
     func run() throws {
         let session = try LoadSession("rerun", selection: nil, api: api, reporting: reporting)
         let store = WindowStore(connection: session.connection)
+        let now = session.runner.now
         try session.execute(refetch: false) {
-            try store.failedWindows(endpoint: endpoint).map { window, streamID in
+            try store.unfinishedWindows(endpoint: endpoint, servedSince: now - WindowPlanner.servedSeconds).map { window, streamID in
                 Runner.Job(spec: try store.spec(streamID: streamID), streamID: streamID, window: window)
             }
         }

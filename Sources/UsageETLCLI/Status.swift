@@ -15,6 +15,10 @@ struct Status: ParsableCommand {
                    count(*) FILTER (WHERE w.state = 'done') AS done,
                    count(*) FILTER (WHERE w.state = 'failed') AS failed,
                    count(*) FILTER (WHERE w.state IN ('pending', 'running')) AS pending,
+                   -- running, but no run holds its claim: a killed run's, for `rerun --failed` or the next `sync`
+                   count(*) FILTER (WHERE w.state = 'running' AND NOT EXISTS (
+                       SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = 7402
+                         AND l.objid = w.window_id::oid AND l.objsubid = 2)) AS interrupted,
                    to_char(max(w.window_end) FILTER (WHERE w.state = 'done') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS high_water_mark,
                    (SELECT last_error FROM etl.windows x WHERE x.stream_id = s.stream_id AND x.state = 'failed' ORDER BY updated_at DESC LIMIT 1) AS last_error,
                    to_char(max(w.loaded_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_loaded,
@@ -39,7 +43,7 @@ struct Status: ParsableCommand {
                     "stream_id": result.int(row, "stream_id")!, "endpoint": result[row, "endpoint"]!,
                     "bucket_width": result[row, "bucket_width"]!, "group_by": result[row, "group_by"]!, "filters": result[row, "filters"]!,
                     "windows_done": result.int(row, "done")!, "windows_failed": result.int(row, "failed")!,
-                    "windows_pending": result.int(row, "pending")!, "high_water_mark": result[row, "high_water_mark"] as Any? ?? NSNull(),
+                    "windows_pending": result.int(row, "pending")!, "windows_interrupted": result.int(row, "interrupted")!, "high_water_mark": result[row, "high_water_mark"] as Any? ?? NSNull(),
                     "last_error": result[row, "last_error"] as Any? ?? NSNull(), "last_loaded": result[row, "last_loaded"] as Any? ?? NSNull(),
                     "archive_raw_bytes": raw, "archive_compressed_bytes": compressed,
                     "archive_ratio": compressed > 0 ? Double(raw) / Double(compressed) : 0,
@@ -53,12 +57,12 @@ struct Status: ParsableCommand {
             Console.out(String(decoding: data, as: UTF8.self))
             return
         }
-        var lines = [["endpoint", "width", "done", "failed", "pending", "high-water mark", "archive", "last error"]]
+        var lines = [["endpoint", "width", "done", "failed", "pending", "interrupted", "high-water mark", "archive", "last error"]]
         for row in 0..<result.count {
             let raw = result.int64(row, "raw_bytes") ?? 0, compressed = result.int64(row, "compressed_bytes") ?? 0
             let archive = compressed > 0 ? "\(compressed / 1024) KiB (\(String(format: "%.1f", Double(raw) / Double(compressed)))x)" : "-"
             lines.append([result[row, "endpoint"]!, result[row, "bucket_width"]!, result[row, "done"]!, result[row, "failed"]!,
-                          result[row, "pending"]!, result[row, "high_water_mark"] ?? "-", archive,
+                          result[row, "pending"]!, result[row, "interrupted"]!, result[row, "high_water_mark"] ?? "-", archive,
                           String((result[row, "last_error"] ?? "").prefix(60))])
         }
         let widths = (0..<lines[0].count).map { c in lines.map { $0[c].count }.max()! }

@@ -39,6 +39,8 @@ struct Sync: ParsableCommand {
             let since = max(min((mark ?? now - initial) - lookback, now - 1), now - 364 * 86_400)
             plans.append((spec, TimeRange(start: since, end: now)))
         }
-        try session.execute(plans: plans, refetch: false, namesOf: skipDimensions ? nil : organization)
+        // Besides its range, each stream's windows that are not done (a killed or stopped run's, a
+        // failed one) or still provisional, whatever the lookback.
+        try session.execute(plans: plans, refetch: false, unsettled: true, namesOf: skipDimensions ? nil : organization)
     }
 }

@@ -21,9 +21,10 @@ public struct Archive {
     public let connection: PostgresConnection
     public init(connection: PostgresConnection) { self.connection = connection }
 
-    /// Archives a page and advances the window's checkpoint, in one transaction.
+    /// Archives a page and advances the window's checkpoint, in one transaction. The first page of a
+    /// generation also records its fetch time, `fetchedAt` (Unix seconds).
     public func storePage(windowID: Int64, generation: Int, pageIndex: Int, endpoint: String, requestQuery: String,
-                          status: Int, body: CompressedBody, nextPage: String?) throws {
+                          status: Int, body: CompressedBody, nextPage: String?, fetchedAt: Int64) throws {
         let digest = body.sha256
         try connection.transaction {
             let known = try connection.query("SELECT 1 FROM raw.bodies WHERE body_sha256 = $1", [.bytea(digest)]).count > 0
@@ -42,8 +43,10 @@ public struct Archive {
                 """, [.int64(windowID), .int(generation), .int(pageIndex), .text(endpoint), .text(requestQuery),
                       .int(status), .bytea(digest), .optionalText(nextPage)])
             try connection.query("""
-                UPDATE etl.windows SET next_page = $2, pages_fetched = $3, updated_at = now() WHERE window_id = $1
-                """, [.int64(windowID), .optionalText(nextPage), .int(pageIndex + 1)])
+                UPDATE etl.windows SET next_page = $2, pages_fetched = $3, updated_at = now(),
+                       fetched_at = CASE WHEN $3 = 1 THEN to_timestamp($4) ELSE fetched_at END
+                WHERE window_id = $1
+                """, [.int64(windowID), .optionalText(nextPage), .int(pageIndex + 1), .int64(fetchedAt)])
         }
     }
 

@@ -8,8 +8,23 @@ import UsageAPI
 /// temporary staging table and merged.
 public struct FactLoader {
     public let connection: PostgresConnection
+    /// Where new dimension values are registered: a second connection in autocommit, so a long
+    /// window transaction never holds dimension rows another load waits for (dimension tables
+    /// only grow, so a value registered for a load that then rolls back does no harm). The load's
+    /// own connection when none is given.
+    public let dimensionConnection: PostgresConnection
 
-    public init(connection: PostgresConnection) { self.connection = connection }
+    public init(connection: PostgresConnection, dimensions: PostgresConnection? = nil) {
+        self.connection = connection
+        self.dimensionConnection = dimensions ?? connection
+    }
+
+    /// Creates the month partitions `window` needs, each in its own short transaction: call before
+    /// the load's transaction, so no load holds a lock on the fact table while it runs.
+    public func ensurePartitions(endpoint: Endpoint, window: TimeRange) throws {
+        try connection.query("SELECT warehouse.ensure_month_partitions($1, to_timestamp($2), to_timestamp($3))",
+                             [.text(endpoint.factTable), .int64(window.start), .int64(window.end)])
+    }
 
     /// A bucket outside the window it was requested for.
     public struct OutOfWindow: Error, CustomStringConvertible {
@@ -19,19 +34,26 @@ public struct FactLoader {
     }
 
     /// Loads the buckets `next` yields (nil at the end) as the complete content of `window` for the
-    /// stream, and returns the number of fact rows. Call inside a transaction; `next` must not use
-    /// the connection.
-    public func replaceSlice(spec: StreamSpec, streamID: Int, window: TimeRange,
+    /// stream, and returns the number of fact rows. Only the buckets inside `owned` (sorted,
+    /// disjoint ranges within the window; nil: the whole window) are written or deleted: the rest
+    /// belong to a newer fetch of an overlapping window. Call inside a transaction, after
+    /// `ensurePartitions`; `next` must not use the connection.
+    public func replaceSlice(spec: StreamSpec, streamID: Int, window: TimeRange, owned: [TimeRange]? = nil,
                              buckets next: () throws -> UsageBucket?) throws -> Int {
         let endpoint = spec.endpoint
         let dimensions = EndpointCatalog.factDimensions(endpoint)
         let table = "warehouse." + endpoint.factTable
-        let organizationKey = try resolve(table: "organization", ids: [spec.organization])[spec.organization]!
-        try connection.query("SELECT warehouse.ensure_month_partitions($1, to_timestamp($2), to_timestamp($3))",
-                             [.text(endpoint.factTable), .int64(window.start), .int64(window.end)])
+        let owned = owned ?? [window]
+        guard let first = owned.first, let last = owned.last else {
+            return 0 // a newer fetch holds every bucket: nothing of this window to write
+        }
+        let slice = Slice(bounds: TimeRange(start: first.start, end: last.end), ranges: owned)
+        guard let organizationKey = try resolve(table: "organization", ids: [spec.organization])[spec.organization] else {
+            throw PostgresError(operation: .query, message: "organization \(spec.organization) has no dimension key")
+        }
         let sliceIsEmpty = try connection.query("""
-            SELECT 1 FROM \(table) WHERE stream_id = $1 AND bucket_start >= to_timestamp($2) AND bucket_start < to_timestamp($3) LIMIT 1
-            """, [.int(streamID), .int64(window.start), .int64(window.end)]).count == 0
+            SELECT 1 FROM \(table) WHERE stream_id = $1 AND \(Slice.predicate("bucket_start")) LIMIT 1
+            """, [.int(streamID)] + slice.parameters).count == 0
         let stage = "stage_" + endpoint.name
         if !sliceIsEmpty {
             try connection.execute(script: """
@@ -41,6 +63,7 @@ public struct FactLoader {
         }
         let keyColumns = dimensions.map(\.keyColumn)
         let metricColumns = endpoint.metrics.map(\.name)
+        let keyMetricSlots = Set(endpoint.keyMetrics.compactMap { name in endpoint.metrics.firstIndex { $0.name == name } })
         let columns = ["stream_id", "organization_key", "bucket_start", "bucket_end", "bucket_width"] + keyColumns + metricColumns
         let copy = "COPY \(sliceIsEmpty ? table : stage) (\(columns.joined(separator: ", "))) FROM STDIN"
         // Absent dimensions: -1 when grouped by it (the API said null), 0 when not grouped.
@@ -61,6 +84,7 @@ public struct FactLoader {
                     guard bucket.startTime >= window.start, bucket.startTime < window.end else {
                         throw OutOfWindow(bucketStart: bucket.startTime, window: window)
                     }
+                    guard slice.contains(bucket.startTime) else { pending = try next(); continue }
                     guard Self.keys(of: bucket, known: known, absent: absent, into: &keys) else { return } // a new id: resolve it first
                     let start = PostgresTimestamp.formatUnix(bucket.startTime)
                     let end = PostgresTimestamp.formatUnix(bucket.endTime)
@@ -71,7 +95,9 @@ public struct FactLoader {
                         writer.appendField(end)
                         writer.appendField(spec.width.rawValue)
                         for d in 0..<dimensions.count { writer.appendField(keys[r * dimensions.count + d]) }
-                        for value in result.metrics { writer.appendField(value) }
+                        for (slot, value) in result.metrics.enumerated() {
+                            writer.appendField(keyMetricSlots.contains(slot) ? value ?? "" : value)
+                        }
                         try writer.endRow()
                     }
                     rows += bucket.results.count
@@ -79,7 +105,10 @@ public struct FactLoader {
                 }
             }
         }
-        if !sliceIsEmpty { try merge(into: table, from: stage, streamID: streamID, window: window, columns: columns, keyColumns: keyColumns, metricColumns: metricColumns) }
+        if !sliceIsEmpty {
+            try merge(into: table, from: stage, streamID: streamID, slice: slice, columns: columns,
+                      keyColumns: keyColumns + endpoint.keyMetrics, metricColumns: metricColumns.filter { !endpoint.keyMetrics.contains($0) })
+        }
         return rows
     }
 
@@ -100,10 +129,17 @@ public struct FactLoader {
     }
 
     /// Makes the slice equal to the staged rows: inserts and updates what differs, deletes what vanished.
-    private func merge(into table: String, from stage: String, streamID: Int, window: TimeRange,
+    private func merge(into table: String, from stage: String, streamID: Int, slice: Slice,
                        columns: [String], keyColumns: [String], metricColumns: [String]) throws {
-        // Planner statistics for the staging table, or the anti-join below may be planned as a nested loop.
+        // Planner statistics for the staging table, and for partitions never analyzed (a month
+        // loaded moments ago), or the anti-join below may be planned as a nested loop.
         try connection.execute(script: "ANALYZE \(stage)")
+        let unanalyzed = try connection.query("""
+            SELECT format('%I.%I', n.nspname, c.relname) FROM pg_inherits i
+            JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE i.inhparent = $1::regclass AND c.reltuples < 0
+            """, [.text(table)])
+        for row in unanalyzed.rows { if let partition = row[0] { try connection.execute(script: "ANALYZE \(partition)") } }
         let primaryKey = (["stream_id", "bucket_start"] + keyColumns).joined(separator: ", ")
         let changing = ["bucket_end", "organization_key", "bucket_width"] + metricColumns
         try connection.query("""
@@ -114,24 +150,45 @@ public struct FactLoader {
             """)
         try connection.query("""
             DELETE FROM \(table) AS t
-            WHERE t.stream_id = $1 AND t.bucket_start >= to_timestamp($2) AND t.bucket_start < to_timestamp($3)
+            WHERE t.stream_id = $1 AND \(Slice.predicate("t.bucket_start"))
               AND NOT EXISTS (SELECT 1 FROM \(stage) s
                               WHERE \((["bucket_start"] + keyColumns).map { "s.\($0) = t.\($0)" }.joined(separator: " AND ")))
-            """, [.int(streamID), .int64(window.start), .int64(window.end)])
+            """, [.int(streamID)] + slice.parameters)
     }
 
     /// Surrogate keys of natural ids in `warehouse.dim_<table>`, adding the ones not seen before.
     func resolve(table: String, ids: Set<String>) throws -> [String: Int] {
         guard !ids.isEmpty else { return [:] }
         let array = PostgresArray.text(Array(ids))
-        try connection.query("""
+        try dimensionConnection.query("""
             INSERT INTO warehouse.dim_\(table) (natural_id, kind)
             SELECT id, 'value' FROM unnest($1::text[]) AS id ORDER BY id
             ON CONFLICT (natural_id) DO NOTHING
             """, [array])
-        let result = try connection.query("SELECT natural_id, \(table)_key FROM warehouse.dim_\(table) WHERE natural_id = ANY($1::text[])", [array])
+        let result = try dimensionConnection.query("SELECT natural_id, \(table)_key FROM warehouse.dim_\(table) WHERE natural_id = ANY($1::text[])", [array])
         var map: [String: Int] = [:]
-        for row in result.rows { map[row[0]!] = Int(row[1]!)! }
+        for row in result.rows { if let id = row[0], let key = row[1].flatMap({ Int($0) }) { map[id] = key } }
         return map
+    }
+
+    /// The buckets of a window a load writes: sorted disjoint ranges, and their outer bounds (for
+    /// the primary key's index).
+    struct Slice {
+        let bounds: TimeRange
+        let ranges: [TimeRange]
+
+        func contains(_ start: Int64) -> Bool { ranges.contains { start >= $0.start && start < $0.end } }
+
+        /// `$2`, `$3`: the bounds; `$4`, `$5`: the ranges' starts and ends.
+        static func predicate(_ column: String) -> String {
+            """
+            \(column) >= to_timestamp($2) AND \(column) < to_timestamp($3) \
+            AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[]) AS r(s, e) WHERE \(column) >= to_timestamp(r.s) AND \(column) < to_timestamp(r.e))
+            """
+        }
+
+        var parameters: [PostgresValue] {
+            [.int64(bounds.start), .int64(bounds.end), PostgresArray.integers(ranges.map(\.start)), PostgresArray.integers(ranges.map(\.end))]
+        }
     }
 }

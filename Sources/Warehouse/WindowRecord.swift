@@ -15,4 +15,6 @@ public struct WindowRecord: Sendable, Hashable {
     public var pagesFetched: Int
     public var provisional: Bool
     public var lastError: String?
+    /// When the first page of the current generation was fetched (Unix seconds); nil before any.
+    public var fetchedAt: Int64?
 }

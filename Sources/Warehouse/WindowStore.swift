@@ -36,7 +36,8 @@ public struct WindowStore {
 
     static let columns = """
         window_id, stream_id, extract(epoch FROM window_start)::bigint AS s, extract(epoch FROM window_end)::bigint AS e,
-        state, attempts, generation, next_page, pages_fetched, provisional, last_error
+        state, attempts, generation, next_page, pages_fetched, provisional, last_error,
+        extract(epoch FROM fetched_at)::bigint AS f
         """
 
     static func record(_ result: QueryResult, _ row: Int) -> WindowRecord {
@@ -45,7 +46,7 @@ public struct WindowStore {
                      state: WindowRecord.State(rawValue: result[row, "state"]!)!, attempts: result.int(row, "attempts")!,
                      generation: result.int(row, "generation")!, nextPage: result[row, "next_page"],
                      pagesFetched: result.int(row, "pages_fetched")!, provisional: result.bool(row, "provisional")!,
-                     lastError: result[row, "last_error"])
+                     lastError: result[row, "last_error"], fetchedAt: result.int64(row, "f"))
     }
 
     /// Windows of a stream within [from, to) that need work: not done, provisional, or all with `refetch`.
@@ -59,14 +60,48 @@ public struct WindowStore {
         return (0..<result.count).map { Self.record(result, $0) }
     }
 
-    /// Failed windows, optionally of one endpoint.
-    public func failedWindows(endpoint: String?) throws -> [(WindowRecord, streamID: Int)] {
+    /// Windows not done, optionally of one endpoint: failed ones, and those a killed or stopped run
+    /// left `running` or `pending`. Windows that start before `servedSince` (the API no longer
+    /// serves them) are left out.
+    public func unfinishedWindows(endpoint: String?, servedSince: Int64) throws -> [(WindowRecord, streamID: Int)] {
         let result = try connection.query("""
             SELECT \(Self.columns) FROM etl.windows w
-            WHERE state = 'failed' AND ($1::text IS NULL OR stream_id IN (SELECT stream_id FROM etl.streams WHERE endpoint = $1))
+            WHERE state <> 'done' AND window_start >= to_timestamp($2)
+              AND ($1::text IS NULL OR stream_id IN (SELECT stream_id FROM etl.streams WHERE endpoint = $1))
             ORDER BY stream_id, window_start
-            """, [.optionalText(endpoint)])
+            """, [.optionalText(endpoint), .int64(servedSince)])
         return (0..<result.count).map { (Self.record(result, $0), result.int($0, "stream_id")!) }
+    }
+
+    /// Windows of a stream starting at or after `servedSince` that are not done or still
+    /// provisional, wherever they lie: what a scheduled run picks up besides its own range.
+    public func unsettledWindows(streamID: Int, servedSince: Int64) throws -> [WindowRecord] {
+        let result = try connection.query("""
+            SELECT \(Self.columns) FROM etl.windows
+            WHERE stream_id = $1 AND window_start >= to_timestamp($2) AND (state <> 'done' OR provisional)
+            ORDER BY window_start
+            """, [.int(streamID), .int64(servedSince)])
+        return (0..<result.count).map { Self.record(result, $0) }
+    }
+
+    /// The buckets of a window that no loaded window of its stream with newer pages holds (as if
+    /// the window's pages were fetched at `asOf`, Unix seconds), in time order.
+    public func ownedBuckets(windowID: Int64, asOf: Int64) throws -> [TimeRange] {
+        let result = try connection.query("""
+            SELECT extract(epoch FROM lower(r))::bigint AS s, extract(epoch FROM upper(r))::bigint AS e
+            FROM unnest(etl.window_owned_buckets($1, to_timestamp($2))) AS r ORDER BY 1
+            """, [.int64(windowID), .int64(asOf)])
+        return (0..<result.count).compactMap { row in
+            guard let s = result.int64(row, "s"), let e = result.int64(row, "e") else { return nil }
+            return TimeRange(start: s, end: e)
+        }
+    }
+
+    /// Makes loads of overlapping windows of one stream take turns until the caller's transaction
+    /// ends (one advisory lock per stream and UTC day of `range`, taken in order).
+    public func lockStreamSpan(streamID: Int, range: TimeRange) throws {
+        try connection.query("SELECT etl.lock_stream_span($1, to_timestamp($2), to_timestamp($3))",
+                             [.int(streamID), .int64(range.start), .int64(range.end)])
     }
 
     public func window(id: Int64) throws -> WindowRecord? {
@@ -110,7 +145,7 @@ public struct WindowStore {
     /// Starts the window over from its first page in a new generation.
     public func restart(_ windowID: Int64) throws {
         try connection.query("""
-            UPDATE etl.windows SET generation = generation + 1, next_page = NULL, pages_fetched = 0, updated_at = now()
+            UPDATE etl.windows SET generation = generation + 1, next_page = NULL, pages_fetched = 0, fetched_at = NULL, updated_at = now()
             WHERE window_id = $1
             """, [.int64(windowID)])
     }

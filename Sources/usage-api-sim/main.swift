@@ -19,7 +19,7 @@ struct UsageAPISim: ParsableCommand {
     var faults: String?
     @Option(help: "Latency added to every request, in milliseconds.") var latencyMs: Int = 0
     @Option(help: "Page cursors expire after this many seconds.") var cursorTtl: Int?
-    @Option(help: "Live quirks, comma-separated: costs-empty-page,old-spellings,amount-as-string,duplicate-results.")
+    @Option(help: "Live quirks, comma-separated: costs-empty-page,old-spellings,amount-as-string,duplicate-results,short-pages (7 buckets a page),no-organization-id.")
     var quirks: String?
     @Option(help: ArgumentHelp("Answer every <name>.query in this directory into <name>.json, then exit (no server).",
                                valueName: "directory"))
@@ -59,6 +59,8 @@ struct UsageAPISim: ParsableCommand {
         configuration.faults.oldSpellings = quirkSet.contains("old-spellings")
         configuration.faults.amountAsString = quirkSet.contains("amount-as-string")
         configuration.faults.duplicateResults = quirkSet.contains("duplicate-results")
+        if quirkSet.contains("short-pages") { configuration.faults.shortPageBuckets = 7 }
+        configuration.faults.omitOrganizationID = quirkSet.contains("no-organization-id")
         let simulator = APISimulator(configuration: configuration)
         let url = try simulator.start(port: port)
         FileHandle.standardOutput.write(Data((url + "\n").utf8))

@@ -1,0 +1,111 @@
+import Postgres
+import UsageAPI
+
+/// Which organization each admin key loads, remembered in `etl.key_organizations` by a keyed
+/// one-way fingerprint of the key (HMAC-SHA-256 under a random salt kept in the warehouse), so
+/// the key cannot be recovered from it. Rows loaded before the organization was known are filed
+/// under `placeholder`; once it is known they are moved to it, in one transaction, so one
+/// organization's data is never in the warehouse twice.
+public struct OrganizationRegistry {
+    public static let placeholder = "default"
+
+    public let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) { self.connection = connection }
+
+    /// The fingerprint of an admin key: hex HMAC-SHA-256(salt, key).
+    public func fingerprint(ofKey key: String) throws -> String {
+        let result = try connection.queryBytes("SELECT salt FROM etl.fingerprint_salt", [])
+        guard let salt = result.first?.first ?? nil, !salt.isEmpty else {
+            throw PostgresError(operation: .query, message: "etl.fingerprint_salt holds no salt")
+        }
+        return SHA256.hex(Self.hmac(key: salt, message: Array(key.utf8)))
+    }
+
+    /// HMAC-SHA-256 (RFC 2104).
+    static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var block = key.count > 64 ? SHA256.hash(key) : key
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        let inner = SHA256.hash(block.map { $0 ^ 0x36 } + message)
+        return SHA256.hash(block.map { $0 ^ 0x5c } + inner)
+    }
+
+    /// What is remembered for a key: nil when the key was never seen; `.some(nil)` when it was,
+    /// but its organization is not known yet.
+    public func remembered(_ fingerprint: String) throws -> String?? {
+        let result = try connection.query("SELECT organization FROM etl.key_organizations WHERE key_fingerprint = $1", [.text(fingerprint)])
+        guard result.count == 1 else { return nil }
+        return .some(result[0, "organization"])
+    }
+
+    /// Records what is known of a key's organization (nil: not known yet).
+    public func remember(_ fingerprint: String, organization: String?) throws {
+        try connection.query("""
+            INSERT INTO etl.key_organizations (key_fingerprint, organization, learned_at)
+            VALUES ($1, $2, CASE WHEN $2::text IS NULL THEN NULL ELSE now() END)
+            ON CONFLICT (key_fingerprint) DO UPDATE SET organization = excluded.organization, learned_at = excluded.learned_at
+            WHERE etl.key_organizations.organization IS DISTINCT FROM excluded.organization
+            """, [.text(fingerprint), .optionalText(organization)])
+    }
+
+    /// What `adopt` did.
+    public struct Adoption: Sendable, Equatable {
+        /// Streams moved whole, their rows re-filed under the organization.
+        public var moved = 0
+        /// Streams the organization already had: the placeholder's copy was dropped and its
+        /// windows planned again under the organization's stream, to be loaded by the next run.
+        public var merged = 0
+    }
+
+    /// Moves the placeholder's streams and rows to `organization`, in one transaction, when this
+    /// key loaded them: it is recorded as not knowing its organization (or no key is recorded at
+    /// all: a warehouse loaded before keys were remembered), and no other key is (then which key
+    /// loaded them cannot be told, and nothing is moved: nil).
+    public func adopt(placeholderRowsOf fingerprint: String, as organization: String) throws -> Adoption? {
+        try connection.transaction {
+            try connection.query("SELECT pg_advisory_xact_lock(7405)")
+            let keys = try connection.query("""
+                SELECT count(*) FILTER (WHERE organization IS NULL AND key_fingerprint <> $1)::int AS others,
+                       count(*) FILTER (WHERE organization IS NULL AND key_fingerprint = $1)::int AS this, count(*)::int AS total
+                FROM etl.key_organizations
+                """, [.text(fingerprint)])
+            guard keys.int(0, "others") == 0, keys.int(0, "this") == 1 || keys.int(0, "total") == 0 else { return nil }
+            let streams = try connection.query("""
+                SELECT p.stream_id AS placeholder, p.endpoint, r.stream_id AS existing
+                FROM etl.streams p
+                LEFT JOIN etl.streams r ON r.organization = $2 AND r.endpoint = p.endpoint AND r.bucket_width = p.bucket_width
+                                       AND r.group_by = p.group_by AND r.filters = p.filters
+                WHERE p.organization = $1 ORDER BY p.stream_id
+                """, [.text(Self.placeholder), .text(organization)])
+            var adoption = Adoption()
+            guard streams.count > 0 else { return adoption }
+            try connection.query("""
+                INSERT INTO warehouse.dim_organization (natural_id, kind) VALUES ($1, 'value') ON CONFLICT (natural_id) DO NOTHING
+                """, [.text(organization)])
+            for row in 0..<streams.count {
+                guard let placeholder = streams.int(row, "placeholder"), let name = streams[row, "endpoint"],
+                      let endpoint = EndpointCatalog.named(name) else { continue }
+                let table = "warehouse." + endpoint.factTable
+                if let existing = streams.int(row, "existing") {
+                    try connection.query("""
+                        INSERT INTO etl.windows (stream_id, window_start, window_end)
+                        SELECT $2, window_start, window_end FROM etl.windows WHERE stream_id = $1
+                        ON CONFLICT (stream_id, window_start, window_end) DO NOTHING
+                        """, [.int(placeholder), .int(existing)])
+                    try connection.query("DELETE FROM \(table) WHERE stream_id = $1", [.int(placeholder)])
+                    try connection.query("DELETE FROM etl.windows WHERE stream_id = $1", [.int(placeholder)])
+                    try connection.query("DELETE FROM etl.streams WHERE stream_id = $1", [.int(placeholder)])
+                    adoption.merged += 1
+                } else {
+                    try connection.query("UPDATE etl.streams SET organization = $2 WHERE stream_id = $1", [.int(placeholder), .text(organization)])
+                    try connection.query("""
+                        UPDATE \(table) SET organization_key = (SELECT organization_key FROM warehouse.dim_organization WHERE natural_id = $2)
+                        WHERE stream_id = $1
+                        """, [.int(placeholder), .text(organization)])
+                    adoption.moved += 1
+                }
+            }
+            return adoption
+        }
+    }
+}
