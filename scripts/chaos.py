@@ -4,6 +4,10 @@ expired cursors, each ending with a warehouse that must equal a clean load exact
 
 Usage: chaos.py [--short] [--only TEXT] [--bin DIR]
 
+Drills: SIGKILLed backfills run again; SIGKILLed backfills rescued by `rerun --failed` alone and by
+`sync` alone (no repeat of the backfill); two overlapping backfills at once; API faults then
+`rerun --failed`; an expired cursor on resume; four concurrent syncs; a PostgreSQL restart.
+
 Each drill loads the same data (completions and embeddings at 1h, costs at 1d, ten whole days
 that ended two days ago, pages of 12 buckets) into its own database through the usage-etl binary
 and the usage-api-sim server, then compares the contract views with a clean reference load:
@@ -173,6 +177,51 @@ class Drills:
         self.run(BACKFILL, url, expect=0)
         self.verify(url)
 
+    def killed_mid_window(self, url, seed):
+        """Starts a backfill and kills it with SIGKILL once its windows are planned and loading."""
+        process = self.start(BACKFILL, url)
+        deadline = time.time() + 30
+        while time.time() < deadline and self.psql(url, "SELECT count(*) FROM etl.windows WHERE state <> 'pending'") == "0":
+            time.sleep(0.02)
+        time.sleep(random.Random(seed).uniform(0.0, 1.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        return self.psql(url, "SELECT count(*) FROM etl.windows WHERE state <> 'done'")
+
+    def sigkill_then_rerun(self, seed):
+        """A backfill killed mid-window; only `rerun --failed` runs after it, and leaves the exact data."""
+        self.faults(latency=25)
+        url = self.database(f"killrerun{seed}")
+        left = self.killed_mid_window(url, seed)
+        self.faults()
+        self.run(["rerun", "--failed"], url, expect=0)
+        self.verify(url)
+        return f"{left} windows left unfinished by the kill"
+
+    def sigkill_then_sync(self, seed):
+        """A backfill killed mid-window; only the scheduled `sync` runs after it, and leaves no hole."""
+        self.faults(latency=25)
+        url = self.database(f"killsync{seed}")
+        left = self.killed_mid_window(url, seed)
+        self.faults()
+        self.run(["sync"] + LOAD, url, expect=0)
+        self.verify(url)
+        return f"{left} windows left unfinished by the kill"
+
+    def overlapping_backfills(self):
+        """Two backfills at once whose windows of each stream overlap (starts an hour apart): both
+        succeed and the data is exact."""
+        self.faults(latency=300)
+        url = self.database("overlap")
+        second = ["backfill", "--since", iso(SINCE + 3600), "--until", iso(UNTIL)] + LOAD
+        processes = [self.start(BACKFILL, url), self.start(second, url)]
+        for process in processes:
+            output, _ = process.communicate(timeout=600)
+            if process.returncode != 0:
+                raise DrillFailed(f"an overlapping backfill exited {process.returncode}:\n{output[-1500:]}")
+        self.faults()
+        self.verify(url)
+
     def api_faults(self):
         """10% of requests fail in every way the API can; windows that still fail are reported and
         `rerun --failed` completes them once the faults stop."""
@@ -255,6 +304,10 @@ def main():
     plan = [("api faults at 10%, then rerun --failed", drills.api_faults)]
     kills = 3 if options.short else 20
     plan += [(f"SIGKILL mid-backfill #{i + 1}, then backfill again", lambda i=i: drills.sigkill(i)) for i in range(kills)]
+    rescues = 1 if options.short else 5
+    plan += [(f"SIGKILL mid-window #{i + 1}, then rerun --failed only", lambda i=i: drills.sigkill_then_rerun(i)) for i in range(rescues)]
+    plan += [(f"SIGKILL mid-window #{i + 1}, then sync only", lambda i=i: drills.sigkill_then_sync(i)) for i in range(rescues)]
+    plan += [("two overlapping backfills at once", drills.overlapping_backfills)]
     plan += [("expired cursor on resume", drills.expired_cursor), ("four concurrent syncs", drills.concurrent_syncs)]
     if not options.short:
         plan += [("PostgreSQL restart mid-backfill", drills.postgres_restart)]

@@ -173,4 +173,51 @@ struct CommandEndToEndTests {
         #expect(try loaded("fact_images", "images", from: from, to: to) == expected)
         #expect(simulator.requestCount() == requests)
     }
+
+    /// Issue 16, case 8: rows first filed under the placeholder move to the organization once it is
+    /// known (from the API or from OPENAI_ORGANIZATION), and are never in the warehouse twice.
+    @Test func learningTheOrganizationLaterNeverDoublesItsRows() throws {
+        let (from, to) = (today - 10 * 86_400, today - 2 * 86_400)
+        let arguments = ["backfill", "--since", UTCTime.format(from), "--until", UTCTime.format(to), "--endpoint", "costs",
+                         "--endpoint", "embeddings", "--requests-per-minute", "6000"]
+        func organizations() throws -> [String?] {
+            try connection.query("SELECT DISTINCT organization_id FROM analytics.costs ORDER BY 1").rows.map { $0[0] }
+        }
+        func totals() throws -> [String?] {
+            try connection.query("""
+                SELECT (SELECT sum(amount)::text FROM analytics.costs), (SELECT sum(input_tokens)::text FROM analytics.embeddings_usage)
+                """).rows[0]
+        }
+        // The probe finds no organization id: rows go under the placeholder, and the run says so.
+        simulator.configure { $0.faults.omitOrganizationID = true }
+        let first = try run(arguments, ["OPENAI_ORGANIZATION": ""])
+        #expect(first.0 == 0, "\(first.1)")
+        #expect(first.1.contains("Set OPENAI_ORGANIZATION"))
+        #expect(try organizations() == ["default"])
+        let expected = try totals()
+        #expect(expected[1] == String(truth(EndpointCatalog.embeddings, "input_tokens", from: from, to: to)))
+        // A later run learns it from the API: the rows move, nothing is loaded twice.
+        simulator.configure { $0.faults.omitOrganizationID = false }
+        let second = try run(arguments + ["--refetch"], ["OPENAI_ORGANIZATION": ""])
+        #expect(second.0 == 0, "\(second.1)")
+        let learned = try organizations()
+        #expect(learned.count == 1 && learned.first != "default", "\(learned)")
+        #expect(try totals() == expected)
+        #expect(try connection.query("SELECT count(*) FROM etl.streams WHERE organization = 'default'").scalar == "0")
+        // Set by the operator afterwards: the same organization, still once.
+        let organization = learned.first.flatMap { $0 } ?? ""
+        let third = try run(["sync", "--endpoint", "costs", "--endpoint", "embeddings", "--initial-days", "12", "--skip-dimensions",
+                             "--requests-per-minute", "6000"], ["OPENAI_ORGANIZATION": organization])
+        #expect(third.0 == 0, "\(third.1)")
+        #expect(try organizations() == [organization])
+        let after = try connection.query("""
+            SELECT (SELECT sum(amount)::text FROM analytics.costs WHERE bucket_start >= to_timestamp($1) AND bucket_start < to_timestamp($2)),
+                   (SELECT sum(input_tokens)::text FROM analytics.embeddings_usage WHERE bucket_start >= to_timestamp($1) AND bucket_start < to_timestamp($2))
+            """, [.int64(from), .int64(to)]).rows[0]
+        #expect(after == expected)
+        // The key is remembered by a one-way fingerprint only.
+        let remembered = try connection.query("SELECT key_fingerprint, organization FROM etl.key_organizations").rows
+        #expect(remembered.count == 1 && remembered[0][1] == organization)
+        #expect(remembered[0][0]?.contains(Self.key) == false && remembered[0][0]?.count == 64)
+    }
 }
