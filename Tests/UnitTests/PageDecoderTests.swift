@@ -48,6 +48,19 @@ struct PageDecoderTests {
         #expect(PageDecoder.digest(["proj_1", "gpt-4o"]) == PageDecoder.digest(["proj_1", "gpt-4o"]))
     }
 
+    /// Results of one cost group in two currencies are two results; split amounts of one currency
+    /// are summed exactly, beyond Decimal's 38 digits.
+    @Test func costResultsInOtherCurrenciesAreNotSummed() throws {
+        func cost(_ value: String, _ currency: String) -> String {
+            #"{"object":"organization.costs.result","amount":{"value":\#(value),"currency":"\#(currency)"},"line_item":"x","project_id":"p"}"#
+        }
+        let long = "123456789012345678901234567890123456789.5"
+        let text = #"{"data":[{"start_time":0,"end_time":86400,"results":[\#(cost("10.00", "usd")),\#(cost("7.00", "eur")),\#(cost(long, "usd")),\#(cost("0.5", "eur"))]}],"has_more":false,"next_page":null}"#
+        let decoded = try PageDecoder(endpoint: EndpointCatalog.costs).decode(Array(text.utf8))
+        let results = decoded.buckets[0].results.map { [$0.metrics[0], $0.metrics[1]] }
+        #expect(results == [["123456789012345678901234567890123456799.5", "usd"], ["7.5", "eur"]])
+    }
+
     @Test func costsAmountsStayExactAndSessionsAcceptTheOldSpelling() throws {
         let costs = PageDecoder(endpoint: EndpointCatalog.costs)
         let decoded = try costs.decode(Array(#"{"data":[{"start_time":0,"end_time":86400,"results":[{"object":"organization.costs.result","amount":{"value":0.13080438340307526,"currency":"usd"},"line_item":"x, input","project_id":null}]}],"has_more":false,"next_page":null}"#.utf8))

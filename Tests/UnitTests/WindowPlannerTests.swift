@@ -52,4 +52,16 @@ struct WindowPlannerTests {
         #expect(UTCTime.parse("2026-01-01T02:00:00+01:00") == Self.now + 3600)
         #expect(UTCTime.parse("yesterday") == nil)
     }
+
+    /// A range reaching into the last hours the API still serves starts at the first whole bucket
+    /// it will serve an hour from now, never at the midnight before the limit.
+    @Test(arguments: [BucketWidth.day, .hour, .minute])
+    func theFirstWindowStartsWhereTheAPIStillServes(width: BucketWidth) {
+        let limit = Self.now - 365 * 86_400
+        let plan = WindowPlanner().plan(endpoint: EndpointCatalog.completions, width: width, since: limit + 60, until: limit + 3 * 86_400,
+                                        now: Self.now)
+        #expect(plan.windows.allSatisfy { $0.start >= limit + WindowPlanner.servedMargin })
+        #expect(plan.aligned.start % width.seconds == 0)
+        #expect(plan.widenedNotice?.contains("serves only the last year") == true)
+    }
 }
