@@ -212,19 +212,7 @@ extension EndToEndTests {
             """
         let decoded = try PageDecoder(endpoint: EndpointCatalog.embeddings).decode(Array(page.utf8))
         let spec = StreamSpec.finest(EndpointCatalog.embeddings, width: .day, organization: "org-test")
-        let store = WindowStore(connection: connection)
-        let streamID = try store.streamID(for: spec)
-        let window = TimeRange(start: Self.range.start, end: Self.range.start + 86_400)
-        var buckets = decoded.buckets.makeIterator()
-        let loader = FactLoader(connection: connection)
-        try loader.ensurePartitions(endpoint: spec.endpoint, window: window)
-        try connection.transaction {
-            _ = try loader.replaceSlice(spec: spec, streamID: streamID, window: window, buckets: { buckets.next() })
-            // The views show the buckets of loaded windows.
-            try store.plan(streamID: streamID, windows: [window])
-            try connection.query("UPDATE etl.windows SET state = 'done', loaded_at = now(), loaded_fetched_at = now() WHERE stream_id = $1",
-                                 [.int(streamID)])
-        }
+        try connection.loadHandcrafted(decoded, spec: spec, window: TimeRange(start: Self.range.start, end: Self.range.start + 86_400))
         #expect(try connection.query("SELECT model FROM analytics.embeddings_usage").scalar == hostile)
         #expect(try connection.query("SELECT to_regclass('warehouse.fact_costs') IS NOT NULL").scalar == "t")
     }

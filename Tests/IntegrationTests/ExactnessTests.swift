@@ -220,17 +220,7 @@ struct ExactnessTests {
             """
         let decoded = try PageDecoder(endpoint: EndpointCatalog.costs).decode(Array(page.utf8))
         let spec = StreamSpec(organization: "org-test", endpoint: EndpointCatalog.costs, width: .day, groupBy: [.projectID, .lineItem])
-        let store = WindowStore(connection: connection)
-        let streamID = try store.streamID(for: spec)
-        let window = TimeRange(start: start, end: start + Self.day)
-        var buckets = decoded.buckets.makeIterator()
-        let loader = FactLoader(connection: connection)
-        try loader.ensurePartitions(endpoint: spec.endpoint, window: window)
-        try connection.transaction {
-            _ = try loader.replaceSlice(spec: spec, streamID: streamID, window: window, buckets: { buckets.next() })
-            try store.plan(streamID: streamID, windows: [window])
-            try connection.query("UPDATE etl.windows SET state = 'done', loaded_at = now(), loaded_fetched_at = now()")
-        }
+        try connection.loadHandcrafted(decoded, spec: spec, window: TimeRange(start: start, end: start + Self.day))
         let rows = try connection.query("SELECT currency, amount::text FROM analytics.costs ORDER BY currency").rows
         #expect(rows == [["eur", "7.00"], ["jpy", "1234567890123456789012345678901234567890.12345679"], ["usd", "10.00"]])
     }
