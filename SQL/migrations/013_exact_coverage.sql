@@ -10,19 +10,28 @@ UPDATE etl.windows w SET fetched_at = p.first_fetch
 FROM (SELECT window_id, generation, min(fetched_at) AS first_fetch FROM raw.pages GROUP BY window_id, generation) p
 WHERE p.window_id = w.window_id AND p.generation = w.generation;
 UPDATE etl.windows SET loaded_fetched_at = coalesce(least(fetched_at, loaded_at), loaded_at) WHERE loaded_at IS NOT NULL;
+-- Which of two fetches came last, exactly (fetched_at is whole seconds, and two fetches can share
+-- one): fetch_seq is drawn when a generation's first page is archived, loaded_fetch_seq is the
+-- fetch_seq of the loaded pages.
+CREATE SEQUENCE etl.fetch_seq;
+ALTER TABLE etl.windows ADD COLUMN fetch_seq bigint, ADD COLUMN loaded_fetch_seq bigint;
+UPDATE etl.windows w SET fetch_seq = o.n, loaded_fetch_seq = CASE WHEN w.loaded_fetched_at IS NOT NULL THEN o.n END
+FROM (SELECT window_id, row_number() OVER (ORDER BY coalesce(fetched_at, loaded_at, updated_at), window_id) AS n FROM etl.windows) o
+WHERE o.window_id = w.window_id;
+SELECT setval('etl.fetch_seq', coalesce((SELECT max(fetch_seq) FROM etl.windows), 0) + 1, false);
 CREATE INDEX windows_stream_loaded_idx ON etl.windows (stream_id, window_start) WHERE loaded_fetched_at IS NOT NULL;
 
--- The buckets of a window (as of its fetch time `as_of`) that no newer loaded window of the same
--- stream holds: the part of the window a load may replace.
-CREATE FUNCTION etl.window_owned_buckets(p_window_id bigint, as_of timestamptz) RETURNS tstzmultirange
+-- The buckets of a window that no loaded window of the same stream with a later fetch holds: the
+-- part of the window a load (of the window's current pages) may replace.
+CREATE FUNCTION etl.window_owned_buckets(p_window_id bigint) RETURNS tstzmultirange
 LANGUAGE sql STABLE AS $$
     SELECT tstzmultirange(tstzrange(w.window_start, w.window_end))
            - coalesce((SELECT range_agg(tstzrange(o.window_start, o.window_end))
                        FROM etl.windows o
                        WHERE o.stream_id = w.stream_id AND o.window_id <> w.window_id
-                         AND o.loaded_fetched_at IS NOT NULL
+                         AND o.loaded_fetch_seq IS NOT NULL
                          AND o.window_start < w.window_end AND o.window_end > w.window_start
-                         AND (o.loaded_fetched_at, o.window_id) > (as_of, w.window_id)), '{}'::tstzmultirange)
+                         AND (o.loaded_fetch_seq, o.window_id) > (coalesce(w.fetch_seq, 0), w.window_id)), '{}'::tstzmultirange)
     FROM etl.windows w WHERE w.window_id = p_window_id
 $$;
 
@@ -43,24 +52,30 @@ END
 $$;
 
 -- The buckets each stream shows in the contract views: the buckets of its loaded windows, less
--- those a better stream of the same organization, endpoint and width holds. Better: unfiltered
--- first, then the finer grouping, then the older stream.
+-- those a better stream of the same organization, endpoint and width holds. Better: the finer
+-- grouping, then the older stream. A filtered stream (some projects, batch only, …) holds part of
+-- the usage only, so it never fills the gaps of an unfiltered one: it is shown only where the
+-- organization loads that endpoint and width through filtered streams alone.
 CREATE VIEW analytics.stream_coverage AS
 WITH loaded AS (
-    SELECT s.stream_id, s.organization, s.endpoint, s.bucket_width,
+    SELECT s.stream_id, s.organization, s.endpoint, s.bucket_width, s.filters,
            range_agg(tstzrange(w.window_start, w.window_end)) AS buckets,
            row_number() OVER (PARTITION BY s.organization, s.endpoint, s.bucket_width
                               ORDER BY (s.filters = '') DESC, cardinality(s.group_by) DESC, s.stream_id) AS preference
     FROM etl.streams s JOIN etl.windows w USING (stream_id)
     WHERE w.loaded_fetched_at IS NOT NULL
     GROUP BY s.stream_id
+), eligible AS (
+    SELECT l.* FROM loaded l
+    WHERE l.filters = '' OR NOT EXISTS (SELECT 1 FROM loaded u WHERE u.filters = '' AND u.organization = l.organization
+                                        AND u.endpoint = l.endpoint AND u.bucket_width = l.bucket_width)
 )
 SELECT l.stream_id, l.organization, l.endpoint, l.bucket_width, l.preference,
-       l.buckets - coalesce((SELECT range_agg(b.buckets) FROM loaded b
+       l.buckets - coalesce((SELECT range_agg(b.buckets) FROM eligible b
                              WHERE b.organization = l.organization AND b.endpoint = l.endpoint
                                AND b.bucket_width = l.bucket_width AND b.preference < l.preference),
                             '{}'::tstzmultirange) AS buckets
-FROM loaded l;
+FROM eligible l;
 
 COMMENT ON VIEW analytics.stream_coverage IS
   'Per stream, the buckets the contract views read from it: each bucket from exactly one stream.';

@@ -35,7 +35,7 @@ struct WindowLoader {
                                               step: spec.endpoint.isCosts ? 86_400 : spec.width.seconds)
                 return try connection.transaction {
                     try store.lockStreamSpan(streamID: streamID, range: window.range)
-                    let owned = try store.ownedBuckets(windowID: window.id, asOf: window.fetchedAt ?? 0)
+                    let owned = try store.ownedBuckets(windowID: window.id)
                     let rows = try facts.replaceSlice(spec: spec, streamID: streamID, window: window.range, owned: owned) {
                         try buckets.next()
                     }
@@ -43,6 +43,7 @@ struct WindowLoader {
                     try connection.query("""
                         UPDATE etl.windows SET state = 'done', provisional = coalesce($2::boolean, provisional), rows_loaded = $3,
                                loaded_at = now(), loaded_fetched_at = coalesce(fetched_at, loaded_fetched_at, now()),
+                               loaded_fetch_seq = coalesce(fetch_seq, loaded_fetch_seq, nextval('etl.fetch_seq')),
                                last_error = NULL, updated_at = now()
                         WHERE window_id = $1
                         """, [.int64(window.id), provisional.map { .bool($0) } ?? .null, .int(rows)])

@@ -82,7 +82,7 @@ struct APIOptions: ParsableArguments {
         if remembered != .some(organization) {
             if let adoption = try registry.adopt(placeholderRowsOf: fingerprint, as: organization) {
                 if adoption.moved + adoption.merged > 0 {
-                    Logging.logger.notice("rows filed under '\(OrganizationProbe.fallback)' now filed under \(organization): \(adoption.moved) streams moved, \(adoption.merged) already loaded under \(organization) dropped and planned again")
+                    Logging.logger.notice("rows filed under '\(OrganizationProbe.fallback)' now filed under \(organization): \(adoption.moved) streams moved, \(adoption.merged) merged into the streams \(organization) already had")
                 }
             } else {
                 Logging.logger.warning("rows filed under '\(OrganizationProbe.fallback)' are left there: more than one admin key loaded without knowing its organization")

@@ -44,7 +44,8 @@ public struct Archive {
                       .int(status), .bytea(digest), .optionalText(nextPage)])
             try connection.query("""
                 UPDATE etl.windows SET next_page = $2, pages_fetched = $3, updated_at = now(),
-                       fetched_at = CASE WHEN $3 = 1 THEN to_timestamp($4) ELSE fetched_at END
+                       fetched_at = CASE WHEN $3 = 1 THEN to_timestamp($4) ELSE fetched_at END,
+                       fetch_seq = CASE WHEN $3 = 1 THEN nextval('etl.fetch_seq') ELSE fetch_seq END
                 WHERE window_id = $1
                 """, [.int64(windowID), .optionalText(nextPage), .int(pageIndex + 1), .int64(fetchedAt)])
         }

@@ -48,8 +48,12 @@ public struct FactLoader {
             return 0 // a newer fetch holds every bucket: nothing of this window to write
         }
         let slice = Slice(bounds: TimeRange(start: first.start, end: last.end), ranges: owned)
-        guard let organizationKey = try resolve(table: "organization", ids: [spec.organization])[spec.organization] else {
-            throw PostgresError(operation: .query, message: "organization \(spec.organization) has no dimension key")
+        // The stream's organization as it is now, not as the run planned it: rows filed under the
+        // placeholder may have moved to the real organization since (OrganizationRegistry.adopt).
+        let organization = try connection.query("SELECT organization FROM etl.streams WHERE stream_id = $1", [.int(streamID)])
+            .scalar ?? spec.organization
+        guard let organizationKey = try resolve(table: "organization", ids: [organization])[organization] else {
+            throw PostgresError(operation: .query, message: "organization \(organization) has no dimension key")
         }
         let sliceIsEmpty = try connection.query("""
             SELECT 1 FROM \(table) WHERE stream_id = $1 AND \(Slice.predicate("bucket_start")) LIMIT 1

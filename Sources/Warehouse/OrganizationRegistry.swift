@@ -52,8 +52,8 @@ public struct OrganizationRegistry {
     public struct Adoption: Sendable, Equatable {
         /// Streams moved whole, their rows re-filed under the organization.
         public var moved = 0
-        /// Streams the organization already had: the placeholder's copy was dropped and its
-        /// windows planned again under the organization's stream, to be loaded by the next run.
+        /// Streams the organization already had: merged into them (the organization's loaded
+        /// buckets kept, the placeholder's other buckets and windows moved over).
         public var merged = 0
     }
 
@@ -69,7 +69,12 @@ public struct OrganizationRegistry {
                        count(*) FILTER (WHERE organization IS NULL AND key_fingerprint = $1)::int AS this, count(*)::int AS total
                 FROM etl.key_organizations
                 """, [.text(fingerprint)])
-            guard keys.int(0, "others") == 0, keys.int(0, "this") == 1 || keys.int(0, "total") == 0 else { return nil }
+            let placeholderStreams = try connection.query("SELECT count(*)::int AS n FROM etl.streams WHERE organization = $1",
+                                                          [.text(Self.placeholder)]).int(0, "n") ?? 0
+            // Nothing to move; or this key already knows its organization (a concurrent run of it
+            // learned it first), so the placeholder's rows are not this key's.
+            if placeholderStreams == 0 || (keys.int(0, "this") == 0 && keys.int(0, "total") ?? 0 > 0) { return Adoption() }
+            guard keys.int(0, "others") == 0 else { return nil }
             let streams = try connection.query("""
                 SELECT p.stream_id AS placeholder, p.endpoint, r.stream_id AS existing
                 FROM etl.streams p
@@ -87,13 +92,30 @@ public struct OrganizationRegistry {
                       let endpoint = EndpointCatalog.named(name) else { continue }
                 let table = "warehouse." + endpoint.factTable
                 if let existing = streams.int(row, "existing") {
+                    // Both streams hold rows: the organization's stream keeps the buckets it has
+                    // loaded; the placeholder's other buckets, and its windows of other ranges
+                    // (with their archived pages), join it. Nothing leaves the views.
                     try connection.query("""
-                        INSERT INTO etl.windows (stream_id, window_start, window_end)
-                        SELECT $2, window_start, window_end FROM etl.windows WHERE stream_id = $1
-                        ON CONFLICT (stream_id, window_start, window_end) DO NOTHING
+                        DELETE FROM \(table) WHERE stream_id = $1 AND coalesce((
+                            SELECT range_agg(tstzrange(window_start, window_end)) FROM etl.windows
+                            WHERE stream_id = $2 AND loaded_fetch_seq IS NOT NULL), '{}'::tstzmultirange) @> bucket_start
                         """, [.int(placeholder), .int(existing)])
-                    try connection.query("DELETE FROM \(table) WHERE stream_id = $1", [.int(placeholder)])
-                    try connection.query("DELETE FROM etl.windows WHERE stream_id = $1", [.int(placeholder)])
+                    try connection.query("""
+                        UPDATE \(table) SET stream_id = $2,
+                               organization_key = (SELECT organization_key FROM warehouse.dim_organization WHERE natural_id = $3)
+                        WHERE stream_id = $1
+                        """, [.int(placeholder), .int(existing), .text(organization)])
+                    try connection.query("""
+                        DELETE FROM etl.windows x WHERE x.stream_id = $2 AND x.loaded_fetch_seq IS NULL
+                          AND EXISTS (SELECT 1 FROM etl.windows w WHERE w.stream_id = $1
+                                      AND w.window_start = x.window_start AND w.window_end = x.window_end)
+                        """, [.int(placeholder), .int(existing)])
+                    try connection.query("""
+                        UPDATE etl.windows w SET stream_id = $2 WHERE w.stream_id = $1
+                          AND NOT EXISTS (SELECT 1 FROM etl.windows x WHERE x.stream_id = $2
+                                          AND x.window_start = w.window_start AND x.window_end = w.window_end)
+                        """, [.int(placeholder), .int(existing)])
+                    try connection.query("DELETE FROM etl.windows WHERE stream_id = $1", [.int(placeholder)]) // ranges the organization has loaded
                     try connection.query("DELETE FROM etl.streams WHERE stream_id = $1", [.int(placeholder)])
                     adoption.merged += 1
                 } else {

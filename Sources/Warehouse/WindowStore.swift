@@ -84,13 +84,13 @@ public struct WindowStore {
         return (0..<result.count).map { Self.record(result, $0) }
     }
 
-    /// The buckets of a window that no loaded window of its stream with newer pages holds (as if
-    /// the window's pages were fetched at `asOf`, Unix seconds), in time order.
-    public func ownedBuckets(windowID: Int64, asOf: Int64) throws -> [TimeRange] {
+    /// The buckets of a window that no loaded window of its stream with a later fetch holds, in
+    /// time order.
+    public func ownedBuckets(windowID: Int64) throws -> [TimeRange] {
         let result = try connection.query("""
             SELECT extract(epoch FROM lower(r))::bigint AS s, extract(epoch FROM upper(r))::bigint AS e
-            FROM unnest(etl.window_owned_buckets($1, to_timestamp($2))) AS r ORDER BY 1
-            """, [.int64(windowID), .int64(asOf)])
+            FROM unnest(etl.window_owned_buckets($1)) AS r ORDER BY 1
+            """, [.int64(windowID)])
         return (0..<result.count).compactMap { row in
             guard let s = result.int64(row, "s"), let e = result.int64(row, "e") else { return nil }
             return TimeRange(start: s, end: e)
@@ -145,7 +145,7 @@ public struct WindowStore {
     /// Starts the window over from its first page in a new generation.
     public func restart(_ windowID: Int64) throws {
         try connection.query("""
-            UPDATE etl.windows SET generation = generation + 1, next_page = NULL, pages_fetched = 0, fetched_at = NULL, updated_at = now()
+            UPDATE etl.windows SET generation = generation + 1, next_page = NULL, pages_fetched = 0, fetched_at = NULL, fetch_seq = NULL, updated_at = now()
             WHERE window_id = $1
             """, [.int64(windowID)])
     }

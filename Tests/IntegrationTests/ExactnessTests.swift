@@ -86,6 +86,40 @@ struct ExactnessTests {
         #expect(users[0] != "0" && users[1] == "0")
     }
 
+    // A filtered stream never fills the gaps of an unfiltered one: partial usage is no total.
+    @Test func aFilteredStreamDoesNotFillTheGapsOfAnUnfilteredOne() throws {
+        let history = range(30, 1)
+        let project = simulator.groundTruth.buckets(UsageQuery(endpoint: EndpointCatalog.completions, startTime: history.start,
+                                                               endTime: history.end, groupBy: [.projectID]), now: simulator.now)
+            .flatMap(\.results).compactMap { $0.dimensions[.projectID] ?? nil }.first ?? "proj_none"
+        let filtered = StreamSpec(organization: "org-test", endpoint: EndpointCatalog.completions, width: .day,
+                                  groupBy: EndpointCatalog.completions.groupBy, filters: ["project_ids": [project]])
+        #expect(try load([filtered], history).windowsFailed == 0)
+        #expect(try view(history) != "0", "alone, the filtered stream is shown")
+        let recent = range(20, 10)
+        #expect(try load([Self.finest()], recent).windowsFailed == 0)
+        #expect(try view(history) == truth(recent), "only the unfiltered stream's buckets")
+    }
+
+    // Two fetches in the same second: the one archived last still wins.
+    @Test func theLaterOfTwoFetchesInOneSecondWins() throws {
+        simulator.configure { $0.faults.rate = 1; $0.faults.kinds = [.serverError] }
+        #expect(try load([Self.finest()], range(20, 1)).windowsFailed == 1) // the older, wider window fails
+        simulator.configure { $0.faults.rate = 0 }
+        let inner = range(12, 8)
+        #expect(try load([Self.finest()], inner).windowsFailed == 0) // a newer window id, fetched first
+        simulator.configure { $0.restateFromHour = (Self.midnight - 15 * Self.day) / 3600 }
+        simulator.restate()
+        let store = WindowStore(connection: connection)
+        let jobs = try store.unfinishedWindows(endpoint: nil, servedSince: 0).map { Runner.Job(spec: Self.finest(), streamID: $0.1, window: $0.0) }
+        #expect(runner().run(jobs, refetch: false).windowsFailed == 0) // fetched last, same clock second
+        #expect(try view(inner) == truth(inner))
+        let replayed = try Replayer(connection: connection, logger: Logger(label: "test"))
+            .replay(range: range(20, 1), endpoints: [], parallelism: 1, databaseURL: databaseURL)
+        #expect(replayed.windowsFailed == 0)
+        #expect(try view(inner) == truth(inner))
+    }
+
     // 2. Replay gives what the newest archived pages say, whatever the order or parallelism.
     @Test func replayOfOverlappingWindowsKeepsTheNewestFetch() throws {
         #expect(try load([Self.finest()], range(41, 1)).windowsFailed == 0) // windows -41..-10, -10..-1

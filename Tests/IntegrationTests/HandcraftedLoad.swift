@@ -16,7 +16,7 @@ extension PostgresConnection {
             _ = try loader.replaceSlice(spec: spec, streamID: streamID, window: window, buckets: { buckets.next() })
             try store.plan(streamID: streamID, windows: [window])
             try query("""
-                UPDATE etl.windows SET state = 'done', loaded_at = now(), loaded_fetched_at = now()
+                UPDATE etl.windows SET state = 'done', loaded_at = now(), loaded_fetched_at = now(), loaded_fetch_seq = nextval('etl.fetch_seq')
                 WHERE stream_id = $1 AND window_start = to_timestamp($2) AND window_end = to_timestamp($3)
                 """, [.int(streamID), .int64(window.start), .int64(window.end)])
         }
