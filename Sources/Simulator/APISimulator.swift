@@ -510,7 +510,7 @@ public final class APISimulator: Sendable {
 
     // MARK: - Control endpoint
 
-    /// `POST /__sim/faults?rate=0.1&kinds=429,500&latency_ms=…&cursor_ttl=…`, `POST /__sim/restate`,
+    /// `POST /__sim/faults?rate=0.1&kinds=429,500&latency_ms=…&cursor_ttl=…`, `POST /__sim/restate[?from=UNIX]`,
     /// `GET /__sim/stats`, `POST /__sim/reset`.
     private func control(_ request: HTTPRequest) -> HTTPReply {
         func param(_ name: String) -> String? { request.query.first { $0.0 == name }?.1 }
@@ -530,6 +530,13 @@ public final class APISimulator: Sendable {
             changeDirectory()
             return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
         case "/__sim/restate":
+            // `from=UNIX` sets where late data lands; without it (and none configured), the last three days.
+            let from = param("from").flatMap { Int64($0) }
+            let fallback = now - 3 * 86_400
+            configure { config in
+                if let from { config.restateFromHour = floorDiv(from, 3600) }
+                else if config.restateFromHour == nil { config.restateFromHour = floorDiv(fallback, 3600) }
+            }
             restate()
             return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
         case "/__sim/reset":

@@ -34,7 +34,7 @@ struct Backfill: ParsableCommand {
     static func checkRetention(_ range: TimeRange, now: Int64) throws {
         let retention = now - 365 * 86_400
         if range.start < retention {
-            throw CommandFailure.usage("the range starts \(UTCTime.format(range.start)), before the earliest date the API serves (reporting_lookback_exceeded): \(UTCTime.format((retention / 86_400 + 1) * 86_400))")
+            throw CommandFailure.usage("the range starts \(UTCTime.format(range.start)), before the earliest date the API serves (reporting_lookback_exceeded): \(UTCTime.format(retention)), and in whole buckets from the next bucket boundary after it")
         }
     }
 }
