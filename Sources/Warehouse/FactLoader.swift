@@ -183,11 +183,12 @@ public struct FactLoader {
 
         func contains(_ start: Int64) -> Bool { ranges.contains { start >= $0.start && start < $0.end } }
 
-        /// `$2`, `$3`: the bounds; `$4`, `$5`: the ranges' starts and ends.
+        /// `$2`, `$3`: the bounds; `$4`, `$5`: the ranges' starts and ends, made into one multirange
+        /// by a subquery that refers to no row, so PostgreSQL evaluates it once per statement.
         static func predicate(_ column: String) -> String {
             """
             \(column) >= to_timestamp($2) AND \(column) < to_timestamp($3) \
-            AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[]) AS r(s, e) WHERE \(column) >= to_timestamp(r.s) AND \(column) < to_timestamp(r.e))
+            AND \(column) <@ (SELECT range_agg(tstzrange(to_timestamp(r.s), to_timestamp(r.e))) FROM unnest($4::bigint[], $5::bigint[]) AS r(s, e))
             """
         }
 
