@@ -44,25 +44,28 @@ public final class Runner: Sendable {
 
     public var now: Int64 { clock() }
 
-    /// Plans `range` for each spec and returns the windows that need work. With `unsettled`, also
-    /// every window of the stream outside the range that is not done (a killed or stopped run's,
-    /// a failed one) or still provisional, so a scheduled run leaves no hole behind it.
+    /// Plans `range` for each spec and returns the windows that need work. With `unsettled` (and no
+    /// `refetch`), also every window of the stream the API still serves that is not done (a killed
+    /// or stopped run's, a failed one) or still provisional, so a scheduled run leaves no hole behind it.
     public func plan(_ specs: [StreamSpec], range: TimeRange, refetch: Bool, unsettled: Bool = false,
                      connection: PostgresConnection) throws -> [Job] {
         let store = WindowStore(connection: connection)
+        let now = self.now // one instant for the plan and the served limit
         var jobs: [Job] = []
         for spec in specs {
             let plan = WindowPlanner().plan(endpoint: spec.endpoint, width: spec.width, since: range.start, until: range.end, now: now)
             if let notice = plan.widenedNotice { logger.notice("\(spec.endpoint.name): \(notice)") }
             let streamID = try store.streamID(for: spec)
             try store.plan(streamID: streamID, windows: plan.windows)
-            var planned = try store.windowsNeedingWork(streamID: streamID, from: plan.aligned.start, to: plan.aligned.end, refetch: refetch)
-            if unsettled {
-                let ids = Set(planned.map(\.id))
-                let earlier = try store.unsettledWindows(streamID: streamID, servedSince: WindowPlanner.firstServed(width: spec.width, now: now))
-                    .filter { !ids.contains($0.id) }
-                if !earlier.isEmpty { logger.notice("\(spec.endpoint.name) \(spec.width.rawValue): \(earlier.count) earlier windows not done or provisional, loaded too") }
-                planned = (earlier + planned).sorted { ($0.range.start, $0.id) < ($1.range.start, $1.id) }
+            // The plan starts no earlier than the API serves, so every window needing work since then
+            // covers the range's own.
+            let everywhere = unsettled && !refetch
+            let planned = try store.windowsNeedingWork(streamID: streamID,
+                                                       from: everywhere ? WindowPlanner.firstServed(width: spec.width, now: now) : plan.aligned.start,
+                                                       to: everywhere ? nil : plan.aligned.end, refetch: refetch)
+            let earlier = planned.filter { $0.range.start < plan.aligned.start || $0.range.end > plan.aligned.end }.count
+            if everywhere && earlier > 0 {
+                logger.notice("\(spec.endpoint.name) \(spec.width.rawValue): \(earlier) windows outside the range not done or provisional, loaded too")
             }
             for window in planned {
                 jobs.append(Job(spec: spec, streamID: streamID, window: window))

@@ -49,14 +49,15 @@ public struct WindowStore {
                      lastError: result[row, "last_error"], fetchedAt: result.int64(row, "f"))
     }
 
-    /// Windows of a stream within [from, to) that need work: not done, provisional, or all with `refetch`.
-    public func windowsNeedingWork(streamID: Int, from: Int64, to: Int64, refetch: Bool) throws -> [WindowRecord] {
+    /// Windows of a stream within [from, to) (`to` nil: however late they end) that need work: not
+    /// done, provisional, or all with `refetch`.
+    public func windowsNeedingWork(streamID: Int, from: Int64, to: Int64?, refetch: Bool) throws -> [WindowRecord] {
         let result = try connection.query("""
             SELECT \(Self.columns) FROM etl.windows
-            WHERE stream_id = $1 AND window_start >= to_timestamp($2) AND window_end <= to_timestamp($3)
+            WHERE stream_id = $1 AND window_start >= to_timestamp($2) AND ($3::bigint IS NULL OR window_end <= to_timestamp($3))
               AND ($4 OR state <> 'done' OR provisional)
             ORDER BY window_start
-            """, [.int(streamID), .int64(from), .int64(to), .bool(refetch)])
+            """, [.int(streamID), .int64(from), to.map { .int64($0) } ?? .null, .bool(refetch)])
         return (0..<result.count).map { Self.record(result, $0) }
     }
 
@@ -71,17 +72,6 @@ public struct WindowStore {
             ORDER BY stream_id, window_start
             """, [.optionalText(endpoint), .int64(servedSince)])
         return (0..<result.count).map { (Self.record(result, $0), result.int($0, "stream_id")!) }
-    }
-
-    /// Windows of a stream starting at or after `servedSince` that are not done or still
-    /// provisional, wherever they lie: what a scheduled run picks up besides its own range.
-    public func unsettledWindows(streamID: Int, servedSince: Int64) throws -> [WindowRecord] {
-        let result = try connection.query("""
-            SELECT \(Self.columns) FROM etl.windows
-            WHERE stream_id = $1 AND window_start >= to_timestamp($2) AND (state <> 'done' OR provisional)
-            ORDER BY window_start
-            """, [.int(streamID), .int64(servedSince)])
-        return (0..<result.count).map { Self.record(result, $0) }
     }
 
     /// The buckets of a window that no loaded window of its stream with a later fetch holds, in
