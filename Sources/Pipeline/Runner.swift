@@ -140,7 +140,7 @@ public final class Runner: Sendable {
             }
             defer { try? store.release(job.window.id) }
             guard var window = try store.window(id: job.window.id) else { return summary }
-            if window.range.start < now - Self.servedSeconds {
+            if window.range.start < now - WindowPlanner.servedSeconds {
                 throw BeyondRetention(window: window.range)
             }
             if window.state == .done && !window.provisional && !refetch && job.window.state != .done {
@@ -255,8 +255,6 @@ public final class Runner: Sendable {
         return try WindowLoader(connection: connection, dimensions: dimensions, logger: logger)
             .load(window, spec: spec, streamID: streamID, provisional: provisional, verify: false)
     }
-
-    static let servedSeconds = WindowPlanner.servedSeconds
 
     /// A window that starts before the earliest time the API serves: no run can load it.
     public struct BeyondRetention: Error, CustomStringConvertible {

@@ -32,7 +32,7 @@ struct Backfill: ParsableCommand {
 
     /// A range the API no longer serves is a usage error naming the earliest date it does.
     static func checkRetention(_ range: TimeRange, now: Int64) throws {
-        let retention = now - 365 * 86_400
+        let retention = now - WindowPlanner.servedSeconds
         if range.start < retention {
             throw CommandFailure.usage("the range starts \(UTCTime.format(range.start)), before the earliest date the API serves (reporting_lookback_exceeded): \(UTCTime.format(retention)), and in whole buckets from the next bucket boundary after it")
         }

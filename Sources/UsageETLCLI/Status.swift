@@ -43,7 +43,7 @@ struct Status: ParsableCommand {
                     "stream_id": result.int(row, "stream_id")!, "endpoint": result[row, "endpoint"]!,
                     "bucket_width": result[row, "bucket_width"]!, "group_by": result[row, "group_by"]!, "filters": result[row, "filters"]!,
                     "windows_done": result.int(row, "done")!, "windows_failed": result.int(row, "failed")!,
-                    "windows_pending": result.int(row, "pending")!, "windows_interrupted": result.int(row, "interrupted")!, "high_water_mark": result[row, "high_water_mark"] as Any? ?? NSNull(),
+                    "windows_pending": result.int(row, "pending")!, "windows_interrupted": result.int(row, "interrupted") ?? 0, "high_water_mark": result[row, "high_water_mark"] as Any? ?? NSNull(),
                     "last_error": result[row, "last_error"] as Any? ?? NSNull(), "last_loaded": result[row, "last_loaded"] as Any? ?? NSNull(),
                     "archive_raw_bytes": raw, "archive_compressed_bytes": compressed,
                     "archive_ratio": compressed > 0 ? Double(raw) / Double(compressed) : 0,
@@ -62,7 +62,7 @@ struct Status: ParsableCommand {
             let raw = result.int64(row, "raw_bytes") ?? 0, compressed = result.int64(row, "compressed_bytes") ?? 0
             let archive = compressed > 0 ? "\(compressed / 1024) KiB (\(String(format: "%.1f", Double(raw) / Double(compressed)))x)" : "-"
             lines.append([result[row, "endpoint"]!, result[row, "bucket_width"]!, result[row, "done"]!, result[row, "failed"]!,
-                          result[row, "pending"]!, result[row, "interrupted"]!, result[row, "high_water_mark"] ?? "-", archive,
+                          result[row, "pending"]!, result[row, "interrupted"] ?? "0", result[row, "high_water_mark"] ?? "-", archive,
                           String((result[row, "last_error"] ?? "").prefix(60))])
         }
         let widths = (0..<lines[0].count).map { c in lines.map { $0[c].count }.max()! }
