@@ -116,6 +116,9 @@ public struct JSONParser {
         if source != nil && bytes.count - index < Self.readAhead { try refill() }
     }
 
+    /// How far into the document the parser is, in bytes.
+    var offset: Int { base + index }
+
     /// The first byte of the next value: `{`, `[`, `"`, a digit… (nil at the end of input).
     var nextByte: UInt8? { index < bytes.count ? bytes[index] : nil }
 
@@ -402,18 +405,38 @@ public struct JSONParser {
             case UInt8(ascii: "r"): out.append(0x0D)
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar), index + 1 < bytes.count,
-                   bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
-                    index += 2
-                    let low = try hex4()
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8))
+                appendUTF8(of: try unicodeEscape(), to: &out)
             default: throw fail("invalid escape")
             }
         }
         throw fail("unterminated string")
+    }
+
+    /// The character of a `\\u` escape (positioned after the `u`): a surrogate pair written as two
+    /// escapes is one character; a surrogate without its partner (a high one not followed by a low
+    /// one, or a low one alone) is U+FFFD, as Foundation and most parsers read it. When a high
+    /// surrogate is followed by an escape that is not a low surrogate, that escape is left to be
+    /// read on its own.
+    private mutating func unicodeEscape() throws -> Unicode.Scalar {
+        let first = try hex4()
+        if first >= 0xD800 && first < 0xDC00, index + 5 < bytes.count,
+           bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+            let resume = index
+            index += 2
+            let second = try hex4()
+            if second >= 0xDC00 && second < 0xE000 {
+                // Both operands are in range: 0x10000 + 0x3FF * 0x400 + 0x3FF fits easily.
+                return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)) ?? Self.replacement
+            }
+            index = resume
+        }
+        return Unicode.Scalar(first) ?? Self.replacement
+    }
+
+    private static let replacement: Unicode.Scalar = "\u{FFFD}"
+
+    private func appendUTF8(of scalar: Unicode.Scalar, to out: inout [UInt8]) {
+        UTF8.encode(scalar) { out.append($0) }
     }
 
     private mutating func hex4() throws -> UInt32 {
