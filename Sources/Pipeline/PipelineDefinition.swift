@@ -96,7 +96,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         func duration(_ text: String?, _ context: String) throws -> Int64? {
             guard let text else { return nil }
             guard let seconds = Self.parseDuration(text) else {
-                throw invalid("\(context) '\(text)' is not a duration like 15m, 6h or 2d")
+                throw invalid("\(context) '\(text.prefix(40))' is not a duration like 15m, 6h or 2d (at most 366d)")
             }
             return seconds
         }
@@ -174,17 +174,25 @@ public struct PipelineDefinition: Sendable, Equatable {
         self.streams = streams
     }
 
-    /// `15m`, `6h`, `2d` (also `90s`) in seconds.
+    /// `15m`, `6h`, `2d` (also `90s`) in seconds; nil for anything else and for more than `maxDuration`.
     public static func parseDuration(_ text: String) -> Int64? {
-        guard let unit = text.last, let count = Int64(text.dropLast()), count >= 0 else { return nil }
+        guard let unit = text.last, text.dropLast().utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let count = Int64(text.dropLast()) else { return nil }
+        let scale: Int64
         switch unit {
-        case "s": return count
-        case "m": return count * 60
-        case "h": return count * 3600
-        case "d": return count * 86_400
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86_400
         default: return nil
         }
+        let (seconds, overflow) = count.multipliedReportingOverflow(by: scale)
+        guard !overflow, seconds <= maxDuration else { return nil }
+        return seconds
     }
+
+    /// The longest duration a pipeline may name: the API serves a year.
+    public static let maxDuration: Int64 = 366 * 86_400
 
     /// The built-in default, `Pipelines/daily.toml` compiled into the binary.
     public static func builtIn(_ name: String) throws -> PipelineDefinition? {

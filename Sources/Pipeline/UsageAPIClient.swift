@@ -104,17 +104,24 @@ public final class UsageAPIClient {
         throw APIError.retriesExhausted(attempts: configuration.maxAttempts, lastFailure: lastFailure)
     }
 
+    /// The longest a Retry-After is obeyed: a server asking for more (or for nonsense: `inf`, `nan`)
+    /// gets this, so one header never stalls a run.
+    static let retryAfterLimit: Double = 300
+
     static func retryAfter(_ response: HTTPResponse) -> Double? {
-        if let ms = response.header("retry-after-ms").flatMap(Double.init) { return ms / 1000 }
-        if let seconds = response.header("retry-after").flatMap(Double.init) { return seconds }
-        return nil
+        let asked: Double?
+        if let ms = response.header("retry-after-ms").flatMap(Double.init), ms.isFinite { asked = ms / 1000 }
+        else if let seconds = response.header("retry-after").flatMap(Double.init), seconds.isFinite { asked = seconds }
+        else { asked = nil }
+        return asked.map { min(max($0, 0), retryAfterLimit) }
     }
 
+    /// The message, code and param of an API error body; a body that is not the API's error
+    /// object gives its first 200 bytes as the message.
     static func errorFields(_ body: [UInt8]) -> (String, String?, String?) {
-        guard let document = try? JSONParser.parse(body), case .object? = document["error"] else {
+        guard let document = try? JSONParser.parse(body), let error = document["error"], case .object = error else {
             return (String(decoding: body.prefix(200), as: UTF8.self), nil, nil)
         }
-        let error = document["error"]!
         return (error.string("message") ?? "(no message)", error.string("code"), error.string("param"))
     }
 
@@ -135,6 +142,11 @@ final class ReceivedBody {
     private let writer: CompressedBodyWriter?
     static let headLimit = 64 * 1024
 
+    /// `finish()` on a body received without archiving: a mistake in the caller.
+    struct NotArchived: Error, CustomStringConvertible {
+        var description: String { "internal error: finish() on a response body that was not compressed" }
+    }
+
     init(archiving: Bool) throws {
         writer = archiving ? try CompressedBodyWriter() : nil
     }
@@ -147,7 +159,7 @@ final class ReceivedBody {
 
     /// The archived form of the body; only when archiving, once.
     func finish() throws -> CompressedBody {
-        guard let writer else { preconditionFailure("finish() on a body that was not compressed") }
+        guard let writer else { throw NotArchived() }
         return try writer.finish()
     }
 }

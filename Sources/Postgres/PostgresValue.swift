@@ -53,7 +53,8 @@ public enum PostgresTimestamp {
 
     /// `YYYY-MM-DD HH:MM:SS+00:00` for Unix seconds.
     public static func formatUnix(_ seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        // Floor division written so that no Int64 overflows.
+        let days = seconds / 86_400 - (seconds % 86_400 < 0 ? 1 : 0)
         let secondOfDay = seconds - days * 86_400
         let (y, m, d) = civilFromDays(days)
         func pad(_ v: Int64, _ w: Int) -> String {

@@ -48,7 +48,7 @@ public struct PageDecoder: Sendable {
         do {
             return try PageReader(decoder: self, parser: JSONParser(streaming: source), results: results)
         } catch let error as JSONSyntaxError {
-            throw DecodeError(endpoint: endpoint.name, field: "(document)", reason: error.description)
+            throw DecodeError(endpoint: endpoint.name, field: "(document)", reason: "invalid JSON: \(error.reason)", offset: error.offset)
         }
     }
 
@@ -78,6 +78,8 @@ public struct PageDecoder: Sendable {
         }
         guard let start else { throw failure(b, nil, "start_time", "required but missing") }
         guard let end else { throw failure(b, nil, "end_time", "required but missing") }
+        guard UTCTime.supported.contains(start) else { throw failure(b, nil, "start_time", "\(start) is not a time between the years 1 and 9999") }
+        guard UTCTime.supported.contains(end) else { throw failure(b, nil, "end_time", "\(end) is not a time between the years 1 and 9999") }
         guard end > start else { throw failure(b, nil, "end_time", "not after start_time") }
         guard let list = results ?? oldSpelling else { throw failure(b, nil, "results", "missing or not an array") }
         for _ in 0..<merged { warnings.append("bucket \(start): two results with identical dimensions were summed") }
@@ -150,7 +152,7 @@ public struct PageDecoder: Sendable {
                 let dimension = dimensions[slot]
                 switch try parser.value() {
                 case .null: dims[slot] = nil
-                case .string(let text): dims[slot] = text
+                case .string(let text): dims[slot] = Self.storable(text)
                 case .bool(let flag) where dimension.isBoolean: dims[slot] = flag ? "true" : "false"
                 case let other: throw failure(b, r, dimension.rawValue, "expected a \(dimension.isBoolean ? "boolean" : "string") or null, found \(other.typeName)")
                 }
@@ -164,7 +166,7 @@ public struct PageDecoder: Sendable {
                 case .text:
                     switch value {
                     case .null: metrics[slot] = nil
-                    case .string(let text): metrics[slot] = text
+                    case .string(let text): metrics[slot] = Self.storable(text)
                     case let other: throw failure(b, r, metric.name, "expected a string or null, found \(other.typeName)")
                     }
                 }
@@ -180,7 +182,7 @@ public struct PageDecoder: Sendable {
                 if let slot = currencySlot {
                     switch amount["currency"] {
                     case nil, .null?: metrics[slot] = nil
-                    case .string(let text)?: metrics[slot] = text
+                    case .string(let text)?: metrics[slot] = Self.storable(text)
                     case let other?: throw failure(b, r, "currency", "expected a string or null, found \(other.typeName)")
                     }
                 }
@@ -225,12 +227,15 @@ public struct PageDecoder: Sendable {
     private func decimal(_ value: JSONValue?, _ b: Int, _ r: Int, _ field: String) throws -> String? {
         switch value {
         case nil, .null?: return nil
-        case .number(let text)?: return text
+        case .number(let text)?:
+            guard DecimalText(text) != nil else { throw failure(b, r, field, "\(text.prefix(40)) is beyond what a PostgreSQL numeric holds") }
+            return text
         case .string(let text)?:
             // Some extracts carry the amount as decimal text; accept it only if it is a valid JSON number.
             guard case .number(let parsed)? = try? JSONParser.parse(Array(text.utf8)) else {
-                throw failure(b, r, field, "expected a number, found the string '\(text)'")
+                throw failure(b, r, field, "expected a number, found the string '\(text.prefix(40))'")
             }
+            guard DecimalText(parsed) != nil else { throw failure(b, r, field, "\(parsed.prefix(40)) is beyond what a PostgreSQL numeric holds") }
             return parsed
         case let other?: throw failure(b, r, field, "expected a number, found \(other.typeName)")
         }
@@ -260,6 +265,13 @@ public struct PageDecoder: Sendable {
             }
         }
         return merged
+    }
+
+    /// Text as PostgreSQL can store it: U+0000 (which no `text` value may hold) becomes U+FFFD,
+    /// like a lone surrogate does in the parser.
+    static func storable(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        return String(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : Character($0) })
     }
 
     func failure(_ bucket: Int?, _ result: Int?, _ field: String, _ reason: String) -> DecodeError {

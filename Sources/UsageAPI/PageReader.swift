@@ -27,7 +27,7 @@ public struct PageReader {
         guard self.parser.nextByte == UInt8(ascii: "{") else {
             let found: String
             do { found = try self.parser.value().typeName } catch let error as JSONSyntaxError {
-                throw DecodeError(endpoint: decoder.endpoint.name, field: "(document)", reason: error.description)
+                throw DecodeError(endpoint: decoder.endpoint.name, field: "(document)", reason: "invalid JSON: \(error.reason)", offset: error.offset)
             }
             throw decoder.failure(nil, nil, "(document)", "expected an object, found \(found)")
         }
@@ -86,16 +86,20 @@ public struct PageReader {
 
     /// The pagination fields; call after `nextBucket()` returned nil.
     public func ending() throws -> Ending {
-        precondition(position == .finished, "ending() before the last bucket was read")
+        guard position == .finished else { throw decoder.failure(nil, nil, "(document)", "internal error: ending() before the last bucket was read") }
         guard sawData else { throw decoder.failure(nil, nil, "data", "missing or not an array") }
         guard let hasMore else { throw decoder.failure(nil, nil, "has_more", "missing or not a boolean") }
         return Ending(hasMore: hasMore, nextPage: nextPage)
     }
 
-    /// Runs a step of the parser, reporting invalid JSON as a malformed response.
+    /// Runs a step of the parser, reporting invalid JSON as a malformed response, and locating
+    /// every failure at the byte where it stopped.
     private mutating func syntax<T>(_ step: (inout JSONParser) throws -> T) throws -> T {
         do { return try step(&parser) } catch let error as JSONSyntaxError {
-            throw DecodeError(endpoint: decoder.endpoint.name, field: "(document)", reason: error.description)
+            throw DecodeError(endpoint: decoder.endpoint.name, field: "(document)", reason: "invalid JSON: \(error.reason)", offset: error.offset)
+        } catch var error as DecodeError {
+            if error.offset == nil { error.offset = parser.offset }
+            throw error
         }
     }
 }

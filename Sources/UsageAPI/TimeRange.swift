@@ -13,7 +13,14 @@ public struct TimeRange: Sendable, Hashable, CustomStringConvertible {
 
 
 /// Integer division rounding toward negative infinity (bucket boundaries before 1970 included).
-public func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+/// `b` must be positive (a bucket width); no `a` overflows.
+public func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let quotient = a / b
+    return a % b < 0 ? quotient - 1 : quotient
+}
 
-/// Integer division rounding toward positive infinity.
-public func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 { -floorDiv(-a, b) }
+/// Integer division rounding toward positive infinity; `b` must be positive, no `a` overflows.
+public func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let quotient = a / b
+    return a % b > 0 ? quotient + 1 : quotient
+}

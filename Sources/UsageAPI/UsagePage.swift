@@ -37,14 +37,18 @@ public struct DecodeError: Error, CustomStringConvertible, Sendable {
     public var result: Int?
     public var field: String
     public var reason: String
+    /// The byte of the page where decoding stopped (for invalid JSON, the offending byte).
+    public var offset: Int?
 
-    public init(endpoint: String, context: String = "", bucket: Int? = nil, result: Int? = nil, field: String, reason: String) {
+    public init(endpoint: String, context: String = "", bucket: Int? = nil, result: Int? = nil, field: String, reason: String,
+                offset: Int? = nil) {
         self.endpoint = endpoint
         self.context = context
         self.bucket = bucket
         self.result = result
         self.field = field
         self.reason = reason
+        self.offset = offset
     }
 
     public var description: String {
@@ -52,6 +56,7 @@ public struct DecodeError: Error, CustomStringConvertible, Sendable {
         if !context.isEmpty { location += ", \(context)" }
         if let bucket { location += ", bucket \(bucket)" }
         if let result { location += ", result \(result)" }
+        if let offset { location += ", byte \(offset)" }
         return "malformed response (\(location), field '\(field)'): \(reason)"
     }
 }

@@ -53,8 +53,23 @@ struct APIOptions: ParsableArguments {
                                              projectHeader: environment["OPENAI_PROJECT"], http: http)
         configuration.requestsPerMinute = requestsPerMinute ?? pipeline?.requestsPerMinute ?? 60
         configuration.pageLimit = pageLimit ?? pipeline?.pageLimit
-        if let attempts = environment["USAGE_ETL_MAX_ATTEMPTS"].flatMap(Int.init) { configuration.maxAttempts = attempts }
-        if let backoff = environment["USAGE_ETL_BASE_BACKOFF"].flatMap(Double.init) { configuration.baseBackoff = backoff }
+        if let text = environment["USAGE_ETL_MAX_ATTEMPTS"] {
+            guard let attempts = Int(text), (1...100).contains(attempts) else {
+                throw CommandFailure.usage("USAGE_ETL_MAX_ATTEMPTS must be a whole number between 1 and 100, not '\(text.prefix(40))'")
+            }
+            configuration.maxAttempts = attempts
+        }
+        if let text = environment["USAGE_ETL_BASE_BACKOFF"] {
+            guard let backoff = Double(text), backoff.isFinite, (0...600).contains(backoff) else {
+                throw CommandFailure.usage("USAGE_ETL_BASE_BACKOFF must be seconds between 0 and 600, not '\(text.prefix(40))'")
+            }
+            configuration.baseBackoff = backoff
+        }
+        for (name, value) in [("OPENAI_ORGANIZATION", configuration.organizationHeader), ("OPENAI_PROJECT", configuration.projectHeader)] {
+            if let value, value.contains(where: { $0.isNewline || $0 == "\0" }) {
+                throw CommandFailure.usage("\(name) must be one line (it is sent as a header)")
+            }
+        }
         return configuration
     }
 

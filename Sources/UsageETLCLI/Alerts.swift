@@ -16,11 +16,10 @@ struct Alerts: ParsableCommand {
     @Flag(help: "Machine-readable JSON.") var json = false
     @Option(help: "Anomalies whose period started within this many days.") var days: Int = 2
     @Option(help: "Evaluate at this moment (a date or RFC 3339) instead of now, e.g. to see what alerts said then.")
-    var at: String?
+    var at: Moment?
 
     func validate() throws {
         guard (1...366).contains(days) else { throw ValidationError("--days must be between 1 and 366") }
-        if let at, UTCTime.parse(at) == nil { throw ValidationError("invalid --at '\(at)': use 2026-01-01 or an RFC 3339 timestamp") }
     }
 
     /// One alert line.
@@ -33,7 +32,7 @@ struct Alerts: ParsableCommand {
 
     func run() throws {
         let connection = try DatabaseOptions.connectMigrated()
-        let moment: PostgresValue = at.flatMap(UTCTime.parse).map { .unixSeconds($0) } ?? .null
+        let moment: PostgresValue = at.map { .unixSeconds($0.seconds) } ?? .null
         var alerts: [Alert] = []
         let budgets = try connection.query("""
             SELECT budget_id::text, coalesce(s.name, scope || coalesce(' ' || s.project_id, '')) AS label, s.organization_id, scope,

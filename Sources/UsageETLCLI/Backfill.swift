@@ -8,8 +8,8 @@ struct Backfill: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Plan and load a historical range of every (or the chosen) endpoint.")
 
-    @Option(help: "Start of the range: a date (2026-01-01, UTC) or an RFC 3339 timestamp.") var since: String
-    @Option(help: "End of the range (exclusive), same formats.") var until: String
+    @Option(help: "Start of the range: a date (2026-01-01, UTC) or an RFC 3339 timestamp.") var since: Moment
+    @Option(help: "End of the range (exclusive), same formats.") var until: Moment
     @OptionGroup var streams: StreamSelection
     @OptionGroup var api: APIOptions
     @OptionGroup var reporting: RunOptions
@@ -17,14 +17,12 @@ struct Backfill: ParsableCommand {
     var refetch = false
 
     func validate() throws {
-        guard let start = UTCTime.parse(since) else { throw ValidationError("invalid --since '\(since)': use 2026-01-01 or an RFC 3339 timestamp") }
-        guard let end = UTCTime.parse(until) else { throw ValidationError("invalid --until '\(until)': use 2026-01-01 or an RFC 3339 timestamp") }
-        guard end > start else { throw ValidationError("--until (\(until)) must be after --since (\(since))") }
+        guard until.seconds > since.seconds else { throw ValidationError("--until (\(until.text)) must be after --since (\(since.text))") }
     }
 
     func run() throws {
         let session = try LoadSession("backfill", selection: streams, api: api, reporting: reporting)
-        let range = TimeRange(start: UTCTime.parse(since)!, end: UTCTime.parse(until)!)
+        let range = TimeRange(start: since.seconds, end: until.seconds)
         try Self.checkRetention(range, now: session.runner.now)
         let organization = try session.organization()
         try session.execute(plans: session.streams.map { ($0.spec(organization: organization), range) }, refetch: refetch)

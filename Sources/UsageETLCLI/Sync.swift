@@ -21,7 +21,9 @@ struct Sync: ParsableCommand {
 
     func validate() throws {
         if let initialDays, !(1...365).contains(initialDays) { throw ValidationError("--initial-days must be between 1 and 365") }
-        if let lookbackHours, lookbackHours < 0 { throw ValidationError("--lookback-hours must not be negative") }
+        if let lookbackHours, !(0...8_784).contains(lookbackHours) {
+            throw ValidationError("--lookback-hours must be between 0 and 8784 (the year the API serves)")
+        }
     }
 
     func run() throws {

@@ -107,7 +107,10 @@ public struct LocalUsageImporter {
             for key in keys {
                 switch document[key] {
                 case nil, .null?: continue
-                case .string(let value)?: return value
+                case .string(let value)?:
+                    // PostgreSQL text cannot hold U+0000; the line is refused rather than altered.
+                    guard !value.utf8.contains(0) else { throw Reason(text: "'\(key)' contains U+0000") }
+                    return value
                 case let other?: throw Reason(text: "'\(key)' must be a string, found \(other.typeName)")
                 }
             }
@@ -117,16 +120,20 @@ public struct LocalUsageImporter {
             guard case .number(let value)? = document[key] else {
                 throw Reason(text: document[key] == nil ? "missing '\(key)'" : "'\(key)' must be a number")
             }
-            guard let parsed = Int64(value), parsed >= 0 else { throw Reason(text: "'\(key)' must be a non-negative integer, found \(value)") }
+            guard let parsed = Int64(value), parsed >= 0 else { throw Reason(text: "'\(key)' must be a non-negative integer, found \(value.prefix(40))") }
             return String(parsed)
         }
         let timestamp: Int64
         switch document["timestamp"] {
         case .string(let value)?:
-            guard let parsed = UTCTime.parse(value) else { throw Reason(text: "'timestamp' \(value) is not RFC 3339") }
+            guard let parsed = UTCTime.parse(value) else {
+                throw Reason(text: "'timestamp' \(value.prefix(40)) is not an RFC 3339 time between the years 1 and 9999")
+            }
             timestamp = parsed
         case .number(let value)?:
-            guard let parsed = Int64(value) else { throw Reason(text: "'timestamp' \(value) is not whole Unix seconds") }
+            guard let parsed = Int64(value), UTCTime.supported.contains(parsed) else {
+                throw Reason(text: "'timestamp' \(value.prefix(40)) is not whole Unix seconds between the years 1 and 9999")
+            }
             timestamp = parsed
         case nil: throw Reason(text: "missing 'timestamp'")
         case let other?: throw Reason(text: "'timestamp' must be a string or a number, found \(other.typeName)")
@@ -135,8 +142,15 @@ public struct LocalUsageImporter {
         var cost: String? = nil
         switch document["cost"] {
         case nil, .null?: break
-        case .number(let value)?: cost = value
-        case .string(let value)? where Decimal(string: value) != nil && value.allSatisfy({ "0123456789.-+eE".contains($0) }): cost = value
+        case .number(let value)?:
+            guard DecimalText(value) != nil else { throw Reason(text: "'cost' \(value.prefix(40)) is beyond what a PostgreSQL numeric holds") }
+            cost = value
+        case .string(let value)?:
+            // Decimal text is accepted when it is a JSON number PostgreSQL's numeric holds.
+            guard case .number(let number)? = try? JSONParser.parse(Array(value.utf8)), DecimalText(number) != nil else {
+                throw Reason(text: "'cost' must be a number, found the string '\(value.prefix(40))'")
+            }
+            cost = number
         case let other?: throw Reason(text: "'cost' must be a number, found \(other.typeName)")
         }
         return Entry(digest: [], occurrence: 0, line: 0, timestamp: timestamp, model: model, input: try count("input_tokens"),

@@ -18,7 +18,11 @@ struct CLITests {
 
     @Test(arguments: [
         (["backfill", "--since", "2026-02-01", "--until", "2026-01-01"], "must be after"),
-        (["backfill", "--since", "yesterday", "--until", "2026-01-01"], "invalid --since"),
+        (["backfill", "--since", "yesterday", "--until", "2026-01-01"], "'yesterday' is invalid for '--since"),
+        (["backfill", "--since", "2026-02-30", "--until", "2026-03-01"], "'2026-02-30' is invalid for '--since"),
+        (["backfill", "--since", "2026-01-01", "--until", "99999999999-01-01T00:00:00Z"], "is invalid for '--until"),
+        (["sync", "--lookback-hours", "9223372036854775807"], "--lookback-hours must be between"),
+        (["alerts", "--at", "not-a-time"], "'not-a-time' is invalid for '--at"),
         (["backfill", "--since", "2026-01-01", "--until", "2026-02-01", "--endpoint", "nope"], "unknown endpoint 'nope'"),
         (["backfill", "--since", "2026-01-01", "--until", "2026-02-01", "--endpoint", "costs", "--bucket-width", "1h"], "does not support bucket width 1h"),
         (["backfill", "--since", "2026-01-01", "--until", "2026-02-01", "--bucket-width", "2d"], "invalid --bucket-width"),
