@@ -47,12 +47,15 @@ let package = Package(
         ]),
         .target(name: "Simulator", dependencies: ["UsageAPI"]),
         .executableTarget(name: "usage-etl", dependencies: ["UsageETLCLI", "CMalloc"]),
+        // Parsers of outside data as fuzz targets; `usage-etl-fuzz` runs them under libFuzzer (`make fuzz`).
+        .target(name: "FuzzTargets", dependencies: ["UsageAPI", "Pipeline", "Warehouse", "Curl", "Postgres"]),
+        .executableTarget(name: "usage-etl-fuzz", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "usage-api-sim", dependencies: [
             "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "UnitTests", dependencies: [
-            "UsageAPI", "Zstd", "Warehouse", "Simulator", "Pipeline", "UsageETLCLI",
+            "UsageAPI", "Zstd", "Warehouse", "Simulator", "Pipeline", "UsageETLCLI", "FuzzTargets",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "IntegrationTests", dependencies: [

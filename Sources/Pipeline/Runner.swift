@@ -180,7 +180,15 @@ public final class Runner: Sendable {
             let message = "\(error)"
             summary.windowsFailed += 1
             summary.errors.append("\(label): \(message)")
-            logger.error("\(label): failed: \(message)")
+            var metadata: Logger.Metadata = [
+                "endpoint": "\(job.spec.endpoint.name)", "bucket_width": "\(job.spec.width.rawValue)",
+                "window_start": "\(UTCTime.format(job.window.range.start))", "window_end": "\(UTCTime.format(job.window.range.end))",
+            ]
+            if let decode = error as? DecodeError {
+                metadata["reason"] = "\(decode.reason)"
+                if let offset = decode.offset { metadata["byte_offset"] = "\(offset)" }
+            }
+            logger.error("\(label): failed: \(message)", metadata: metadata)
             if connection.isHealthy { try? store.markFailed(job.window.id, error: message) }
         }
         return summary

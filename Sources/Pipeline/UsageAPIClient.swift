@@ -69,9 +69,11 @@ public final class UsageAPIClient {
         if let organization = configuration.organizationHeader { headers.append(("OpenAI-Organization", organization)) }
         if let project = configuration.projectHeader { headers.append(("OpenAI-Project", project)) }
         var lastFailure = ""
+        var lastDecodeError: DecodeError? = nil // when the last attempt's body was the failure
         for attempt in 1...max(1, configuration.maxAttempts) {
             limiter.acquire()
             var retryAfter: Double? = nil
+            lastDecodeError = nil
             do {
                 let received = try ReceivedBody(archiving: archiving)
                 let response = try http.get(url, headers: headers) { try received.append($0) }
@@ -82,6 +84,7 @@ public final class UsageAPIClient {
                         return (try decode(received), attempt - 1)
                     } catch let error as DecodeError {
                         lastFailure = error.description // damaged bodies are retried; a persistent one fails
+                        lastDecodeError = error
                     }
                 case 401, 403:
                     throw APIError.unauthorized(status: response.status, message: Self.errorMessage(body))
@@ -101,14 +104,19 @@ public final class UsageAPIClient {
                 sleep(max(retryAfter ?? 0, jittered))
             }
         }
+        if var persistent = lastDecodeError {
+            // The body itself is the problem: the error says where in it, for the window's record.
+            persistent.context = [persistent.context, "\(configuration.maxAttempts) attempts"].filter { !$0.isEmpty }.joined(separator: ", ")
+            throw persistent
+        }
         throw APIError.retriesExhausted(attempts: configuration.maxAttempts, lastFailure: lastFailure)
     }
 
     /// The longest a Retry-After is obeyed: a server asking for more (or for nonsense: `inf`, `nan`)
     /// gets this, so one header never stalls a run.
-    static let retryAfterLimit: Double = 300
+    public static let retryAfterLimit: Double = 300
 
-    static func retryAfter(_ response: HTTPResponse) -> Double? {
+    public static func retryAfter(_ response: HTTPResponse) -> Double? {
         let asked: Double?
         if let ms = response.header("retry-after-ms").flatMap(Double.init), ms.isFinite { asked = ms / 1000 }
         else if let seconds = response.header("retry-after").flatMap(Double.init), seconds.isFinite { asked = seconds }
@@ -118,7 +126,7 @@ public final class UsageAPIClient {
 
     /// The message, code and param of an API error body; a body that is not the API's error
     /// object gives its first 200 bytes as the message.
-    static func errorFields(_ body: [UInt8]) -> (String, String?, String?) {
+    public static func errorFields(_ body: [UInt8]) -> (message: String, code: String?, param: String?) {
         guard let document = try? JSONParser.parse(body), let error = document["error"], case .object = error else {
             return (String(decoding: body.prefix(200), as: UTF8.self), nil, nil)
         }

@@ -311,6 +311,11 @@ public final class APISimulator: Sendable {
             reply.headers.append(("x-ratelimit-limit-requests", String(rpm)))
         }
         reply.deviatesFromSchema = faults.oldSpellings || faults.amountAsString
+        if let poison = faults.poisonedPage, poison.endpoint == endpoint.name,
+           pageRanges.contains(where: { $0.0 <= poison.bucketStart && poison.bucketStart < $0.1 }) {
+            reply.body = poison.apply(to: reply.body)
+            reply.deviatesFromSchema = true
+        }
         return reply
     }
 
@@ -524,6 +529,7 @@ public final class APISimulator: Sendable {
                 if let latency = param("latency_ms").flatMap(Int.init) { config.faults.latencyMilliseconds = latency }
                 if let ttl = param("cursor_ttl") { config.faults.cursorTTLSeconds = Int(ttl) }
                 if let rpm = param("rpm") { config.requestsPerMinute = Int(rpm) }
+                if let poison = param("poison") { config.faults.poisonedPage = PoisonedPage(poison) } // empty: none
             }
             return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
         case "/__sim/directory":

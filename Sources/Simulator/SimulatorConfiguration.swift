@@ -39,8 +39,71 @@ public struct FaultConfiguration: Sendable, Equatable {
     public var earlyEmptyPage = false
     /// An organization the probe cannot tell: costs results carry no `organization_id`.
     public var omitOrganizationID = false
+    /// Hostile input: every page of one window carries a damaged string (see `PoisonedPage`).
+    public var poisonedPage: PoisonedPage?
 
     public init() {}
+}
+
+/// A damaged string in every page of `endpoint` that holds the bucket starting at `bucketStart`,
+/// each time it is asked for (so a refetch gets it again): the first model name (else project, line
+/// item, or an extra field) gets `x` and the damage in front of it.
+public struct PoisonedPage: Sendable, Equatable {
+    public enum Damage: String, Sendable, CaseIterable {
+        /// `\ud800\u0041`: a high surrogate followed by an escape that is not a low one (valid JSON syntax).
+        case loneSurrogate = "lone-surrogate"
+        /// `\q`: an escape JSON does not have, so the page is not JSON at all.
+        case invalidEscape = "invalid-escape"
+
+        var text: String {
+            switch self {
+            case .loneSurrogate: #"x\ud800\u0041"#
+            case .invalidEscape: #"x\q"#
+            }
+        }
+    }
+
+    public var endpoint: String
+    public var bucketStart: Int64
+    public var damage: Damage
+
+    public init(endpoint: String, bucketStart: Int64, damage: Damage) {
+        self.endpoint = endpoint
+        self.bucketStart = bucketStart
+        self.damage = damage
+    }
+
+    /// `ENDPOINT@UNIX[:DAMAGE]`, e.g. `completions@1764547200:invalid-escape` (damage: lone-surrogate).
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        let target = parts.first?.split(separator: "@").map(String.init) ?? []
+        guard target.count == 2, let start = Int64(target[1]) else { return nil }
+        let damage = parts.count > 1 ? Damage(rawValue: parts[1]) : .loneSurrogate
+        guard let damage else { return nil }
+        self.init(endpoint: target[0], bucketStart: start, damage: damage)
+    }
+
+    /// `body` with the damage written into its first string value that the decoder reads.
+    func apply(to body: [UInt8]) -> [UInt8] {
+        let damage = Array(self.damage.text.utf8)
+        for field in ["\"model\":\"", "\"project_id\":\"", "\"line_item\":\""] {
+            if let at = Self.find(Array(field.utf8), in: body) { return Array(body[..<at]) + damage + Array(body[at...]) }
+        }
+        let results = Array("\"results\":[{".utf8)
+        if let at = Self.find(results, in: body) {
+            return Array(body[..<at]) + Array("\"note\":\"".utf8) + damage + Array("\",".utf8) + Array(body[at...])
+        }
+        return body
+    }
+
+    /// The index just past the first occurrence of `needle` in `haystack`.
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start + needle.count }
+        }
+        return nil
+    }
 }
 
 /// Everything that shapes the simulator's behaviour.

@@ -63,7 +63,8 @@ public struct JSONParser {
     private var source: ((inout [UInt8]) throws -> Bool)?
     /// When streaming, each member of a walked container starts with at least this much of the
     /// document buffered (or all of it): a single scalar or built value must fit.
-    static let readAhead = 256 * 1024
+    public static let defaultReadAhead = 256 * 1024
+    private var readAhead = JSONParser.defaultReadAhead
     private var depth = 0
     /// For walking: whether the innermost open container has had no member yet.
     private var firstMember: [Bool] = []
@@ -84,16 +85,17 @@ public struct JSONParser {
     /// A parser positioned at the start of `bytes`, for walking the document one member at a
     /// time (`beginObject`/`nextKey`, `beginArray`/`nextElement`, `value`, `skipValue`, `end`), so
     /// a large page never exists as a tree.
-    init(walking bytes: [UInt8]) {
+    public init(walking bytes: [UInt8]) {
         self.bytes = bytes
         skipWhitespace()
     }
 
     /// A parser that walks a document read from `source` in chunks (`source` appends bytes to
     /// the buffer it is given and returns false at the end), holding only a bounded part of it.
-    init(streaming source: @escaping (inout [UInt8]) throws -> Bool) throws {
+    init(streaming source: @escaping (inout [UInt8]) throws -> Bool, readAhead: Int = JSONParser.defaultReadAhead) throws {
         self.bytes = []
         self.source = source
+        self.readAhead = max(1, readAhead)
         try refill()
         skipWhitespace()
     }
@@ -106,34 +108,34 @@ public struct JSONParser {
             base += index
             index = 0
         }
-        while bytes.count < 2 * Self.readAhead {
+        while bytes.count < 2 * readAhead {
             if try !read(&bytes) { source = nil; return }
         }
     }
 
     /// Makes sure the read-ahead is buffered before the next member.
     private mutating func ensureReadAhead() throws {
-        if source != nil && bytes.count - index < Self.readAhead { try refill() }
+        if source != nil && bytes.count - index < readAhead { try refill() }
     }
 
     /// How far into the document the parser is, in bytes.
-    var offset: Int { base + index }
+    public var offset: Int { base + index }
 
     /// The first byte of the next value: `{`, `[`, `"`, a digit… (nil at the end of input).
-    var nextByte: UInt8? { index < bytes.count ? bytes[index] : nil }
+    public var nextByte: UInt8? { index < bytes.count ? bytes[index] : nil }
 
     /// Enters the object that starts here.
-    mutating func beginObject() throws { try enter(UInt8(ascii: "{")) }
+    public mutating func beginObject() throws { try enter(UInt8(ascii: "{")) }
 
     /// The next key of the object being walked (positioned at its value), or nil at its end.
-    mutating func nextKey() throws -> String? {
+    public mutating func nextKey() throws -> String? {
         guard try advance(closing: UInt8(ascii: "}"), in: "object") else { return nil }
         return try parseKey()
     }
 
     /// The next key of the object being walked, looked up in `keys` without building a String:
     /// its index there, `keys.count` for a key not in it, or nil at the end of the object.
-    mutating func nextKey(in keys: KeyTable) throws -> Int? {
+    public mutating func nextKey(in keys: KeyTable) throws -> Int? {
         guard try advance(closing: UInt8(ascii: "}"), in: "object") else { return nil }
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
         // Fast path: a key without escapes is matched where it lies.
@@ -166,10 +168,10 @@ public struct JSONParser {
     }
 
     /// Enters the array that starts here.
-    mutating func beginArray() throws { try enter(UInt8(ascii: "[")) }
+    public mutating func beginArray() throws { try enter(UInt8(ascii: "[")) }
 
     /// Whether another element of the array being walked follows (positioned at it).
-    mutating func nextElement() throws -> Bool { try advance(closing: UInt8(ascii: "]"), in: "array") }
+    public mutating func nextElement() throws -> Bool { try advance(closing: UInt8(ascii: "]"), in: "array") }
 
     private mutating func enter(_ opening: UInt8) throws {
         guard nextByte == opening else { throw fail("expected '\(Character(Unicode.Scalar(opening)))'") }
@@ -203,14 +205,14 @@ public struct JSONParser {
     }
 
     /// The value that starts here, built (for the small parts of a document).
-    mutating func value() throws -> JSONValue {
+    public mutating func value() throws -> JSONValue {
         let parsed = try parseValue()
         skipWhitespace()
         return parsed
     }
 
     /// Passes over the value that starts here, checking its syntax but building nothing.
-    mutating func skipValue() throws {
+    public mutating func skipValue() throws {
         guard index < bytes.count else { throw fail("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"):
@@ -255,7 +257,7 @@ public struct JSONParser {
     }
 
     /// Requires that nothing but whitespace follows the document.
-    mutating func end() throws {
+    public mutating func end() throws {
         while true {
             skipWhitespace()
             if index < bytes.count || source == nil { break }
@@ -264,9 +266,12 @@ public struct JSONParser {
         guard index == bytes.count else { throw fail("unexpected data after the document") }
     }
 
+    /// How a streamed document's error begins when one scalar or built value did not fit the read-ahead.
+    public static let longerThanReadAhead = "a single value longer than the read-ahead"
+
     private func fail(_ reason: String) -> JSONSyntaxError {
         if source != nil && index >= bytes.count {
-            return JSONSyntaxError(offset: base + index, reason: "a single value longer than the \(Self.readAhead / 1024) KiB read-ahead (\(reason))")
+            return JSONSyntaxError(offset: base + index, reason: "\(Self.longerThanReadAhead) (\(readAhead) bytes) (\(reason))")
         }
         return JSONSyntaxError(offset: base + index, reason: reason)
     }
@@ -346,8 +351,15 @@ public struct JSONParser {
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 
-    /// Passes over the number that starts here, checking its grammar.
+    /// Passes over the number that starts here, checking its grammar. When streaming, a number
+    /// that reaches the end of the buffer may go on in bytes not yet read: that is a value longer
+    /// than the read-ahead, never a shorter number.
     private mutating func scanNumber() throws {
+        try scanNumberGrammar()
+        if source != nil && index >= bytes.count { throw fail("number at the end of the buffered input") }
+    }
+
+    private mutating func scanNumberGrammar() throws {
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         func digits() -> Int {
             let from = index
@@ -458,19 +470,23 @@ public struct JSONParser {
 }
 
 /// Keys a walker looks for, matched against a document's bytes (see `JSONParser.nextKey(in:)`).
-struct KeyTable: Sendable {
+public struct KeyTable: Sendable {
     private let keys: [[UInt8]]
-    var count: Int { keys.count }
+    public var count: Int { keys.count }
 
-    init(_ keys: [String]) { self.keys = keys.map { Array($0.utf8) } }
+    public init(_ keys: [String]) { self.keys = keys.map { Array($0.utf8) } }
 
     /// No keys: every key is "other", for passing over objects.
-    static let empty = KeyTable([])
+    public static let empty = KeyTable([])
 
     /// The index of `bytes` among the keys, or `count` when absent.
-    func index(of bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    public func index(of bytes: UnsafeBufferPointer<UInt8>) -> Int {
         for (i, key) in keys.enumerated() where key.count == bytes.count {
-            if key.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) { return i }
+            let equal = key.withUnsafeBufferPointer { table -> Bool in
+                guard let a = table.baseAddress, let b = bytes.baseAddress else { return true } // both empty
+                return memcmp(a, b, bytes.count) == 0
+            }
+            if equal { return i }
         }
         return keys.count
     }

@@ -50,25 +50,33 @@ public struct OrganizationDirectory: Sendable, Equatable, Codable {
     /// The redacted key value is deliberately not kept: a directory holds names, not secrets.
     public mutating func add(_ page: DirectoryPage, of list: DirectoryList) {
         for entry in page.entries {
-            let id = entry.string("id")!
+            guard let id = entry.text("id") else { continue } // DirectoryPage refuses such entries
             switch list {
             case .projects:
-                projects.append(Project(id: id, name: entry.string("name"), createdAt: entry.integer("created_at"),
-                                        archivedAt: entry.integer("archived_at"), status: entry.string("status")))
+                projects.append(Project(id: id, name: entry.text("name"), createdAt: entry.time("created_at"),
+                                        archivedAt: entry.time("archived_at"), status: entry.text("status")))
             case .users:
-                users.append(User(id: id, name: entry.string("name"), email: entry.string("email"), role: entry.string("role"),
-                                  addedAt: entry.integer("added_at")))
+                users.append(User(id: id, name: entry.text("name"), email: entry.text("email"), role: entry.text("role"),
+                                  addedAt: entry.time("added_at")))
             case .projectAPIKeys(let projectID):
                 let owner = entry["owner"] ?? .null
-                let ownerType = owner.string("type")
+                let ownerType = owner.text("type")
                 let details = ownerType.flatMap { owner[$0] } ?? .null
-                apiKeys.append(APIKey(id: id, projectID: projectID, name: entry.string("name"),
-                                      createdAt: entry.integer("created_at"), lastUsedAt: entry.integer("last_used_at"),
-                                      ownerType: ownerType, ownerID: details.string("id"), ownerName: details.string("name")))
+                apiKeys.append(APIKey(id: id, projectID: projectID, name: entry.text("name"),
+                                      createdAt: entry.time("created_at"), lastUsedAt: entry.time("last_used_at"),
+                                      ownerType: ownerType, ownerID: details.text("id"), ownerName: details.text("name")))
             case .projectServiceAccounts(let projectID):
-                serviceAccounts.append(ServiceAccount(id: id, projectID: projectID, name: entry.string("name"),
-                                                      role: entry.string("role"), createdAt: entry.integer("created_at")))
+                serviceAccounts.append(ServiceAccount(id: id, projectID: projectID, name: entry.text("name"),
+                                                      role: entry.text("role"), createdAt: entry.time("created_at")))
             }
         }
     }
+}
+
+private extension JSONValue {
+    /// A string as PostgreSQL can hold it (see `PageDecoder.storable`).
+    func text(_ key: String) -> String? { string(key).map(PageDecoder.storable) }
+
+    /// Unix seconds, or nil when absent or not a time `UTCTime` supports.
+    func time(_ key: String) -> Int64? { integer(key).flatMap { UTCTime.supported.contains($0) ? $0 : nil } }
 }

@@ -44,9 +44,12 @@ public struct PageDecoder: Sendable {
     /// A reader of the page `source` streams in chunks (see `JSONParser.init(streaming:)`): its
     /// buckets come one at a time, so a page of any size is never held whole, raw or decoded.
     /// `results: false` reads only the buckets' times, passing over their results (see `summarize`).
-    public func reader(streaming source: @escaping (inout [UInt8]) throws -> Bool, results: Bool = true) throws -> PageReader {
+    /// `readAhead` is how much of the page is buffered ahead of the member being read (tests and
+    /// fuzzing make it small, so every chunk boundary is crossed).
+    public func reader(streaming source: @escaping (inout [UInt8]) throws -> Bool, results: Bool = true,
+                       readAhead: Int = JSONParser.defaultReadAhead) throws -> PageReader {
         do {
-            return try PageReader(decoder: self, parser: JSONParser(streaming: source), results: results)
+            return try PageReader(decoder: self, parser: JSONParser(streaming: source, readAhead: readAhead), results: results)
         } catch let error as JSONSyntaxError {
             throw DecodeError(endpoint: endpoint.name, field: "(document)", reason: "invalid JSON: \(error.reason)", offset: error.offset)
         }

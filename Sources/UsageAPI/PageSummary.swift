@@ -20,8 +20,9 @@ extension PageDecoder {
     /// Reads a streamed page for its summary: the whole document's syntax is checked (a truncated
     /// or garbled body is refused) and the buckets' times and pagination fields are decoded; results
     /// are passed over, building nothing, and decoded (with every other check) when loaded.
-    public func summarize(streaming source: @escaping (inout [UInt8]) throws -> Bool) throws -> PageSummary {
-        var reader = try reader(streaming: source, results: false)
+    public func summarize(streaming source: @escaping (inout [UInt8]) throws -> Bool,
+                          readAhead: Int = JSONParser.defaultReadAhead) throws -> PageSummary {
+        var reader = try reader(streaming: source, results: false, readAhead: readAhead)
         var count = 0
         var first: Int64? = nil, last: Int64? = nil
         while let bucket = try reader.nextBucket() {

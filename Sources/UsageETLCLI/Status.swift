@@ -21,6 +21,9 @@ struct Status: ParsableCommand {
                          AND l.objid = w.window_id::oid AND l.objsubid = 2)) AS interrupted,
                    to_char(max(w.window_end) FILTER (WHERE w.state = 'done') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS high_water_mark,
                    (SELECT last_error FROM etl.windows x WHERE x.stream_id = s.stream_id AND x.state = 'failed' ORDER BY updated_at DESC LIMIT 1) AS last_error,
+                   (SELECT to_char(x.window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '..' ||
+                           to_char(x.window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                    FROM etl.windows x WHERE x.stream_id = s.stream_id AND x.state = 'failed' ORDER BY updated_at DESC LIMIT 1) AS last_failed_window,
                    to_char(max(w.loaded_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_loaded,
                    min(a.raw_bytes) AS raw_bytes, min(a.compressed_bytes) AS compressed_bytes
             FROM etl.streams s
@@ -44,7 +47,8 @@ struct Status: ParsableCommand {
                     "bucket_width": result[row, "bucket_width"]!, "group_by": result[row, "group_by"]!, "filters": result[row, "filters"]!,
                     "windows_done": result.int(row, "done")!, "windows_failed": result.int(row, "failed")!,
                     "windows_pending": result.int(row, "pending")!, "windows_interrupted": result.int(row, "interrupted") ?? 0, "high_water_mark": result[row, "high_water_mark"] as Any? ?? NSNull(),
-                    "last_error": result[row, "last_error"] as Any? ?? NSNull(), "last_loaded": result[row, "last_loaded"] as Any? ?? NSNull(),
+                    "last_error": result[row, "last_error"] as Any? ?? NSNull(),
+                    "last_failed_window": result[row, "last_failed_window"] as Any? ?? NSNull(), "last_loaded": result[row, "last_loaded"] as Any? ?? NSNull(),
                     "archive_raw_bytes": raw, "archive_compressed_bytes": compressed,
                     "archive_ratio": compressed > 0 ? Double(raw) / Double(compressed) : 0,
                 ])
@@ -65,9 +69,14 @@ struct Status: ParsableCommand {
                           result[row, "pending"]!, result[row, "interrupted"] ?? "0", result[row, "high_water_mark"] ?? "-", archive,
                           String((result[row, "last_error"] ?? "").prefix(60))])
         }
-        let widths = (0..<lines[0].count).map { c in lines.map { $0[c].count }.max()! }
+        let widths = (0..<lines[0].count).map { c in lines.map { $0[c].count }.max() ?? 0 }
         for line in lines {
             Console.out(line.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+        // The table cuts errors short; each stream's last one in full, with its window.
+        for row in 0..<result.count {
+            guard let error = result[row, "last_error"], let window = result[row, "last_failed_window"] else { continue }
+            Console.out("failed \(result[row, "endpoint"] ?? "?") \(result[row, "bucket_width"] ?? "?") window \(window): \(error)")
         }
         if lastRun.count == 1 {
             Console.out("last run: \(lastRun.rows[0][0]!) \(lastRun.rows[0][1] ?? "") at \(lastRun.rows[0][2]!)")

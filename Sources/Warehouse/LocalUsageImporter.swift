@@ -24,17 +24,20 @@ public struct LocalUsageImporter {
         public var rejected: [Rejection] = []
     }
 
-    struct Entry {
+    /// One accepted line, as it is stored.
+    public struct Entry: Sendable {
         var digest: [UInt8]
         var occurrence: Int
         var line: Int
-        var timestamp: Int64
-        var model: String
-        var input: String
-        var output: String
-        var project: String?
-        var user: String?
-        var cost: String?
+        public internal(set) var timestamp: Int64
+        public internal(set) var model: String
+        /// Token counts as decimal digits of a non-negative 64-bit integer.
+        public internal(set) var input: String
+        public internal(set) var output: String
+        public internal(set) var project: String?
+        public internal(set) var user: String?
+        /// Exact number text a PostgreSQL numeric holds.
+        public internal(set) var cost: String?
     }
 
     public let connection: PostgresConnection
@@ -97,9 +100,11 @@ public struct LocalUsageImporter {
         return outcome
     }
 
-    struct Reason: Error { var text: String }
+    /// Why a line was not imported.
+    public struct Reason: Error, Sendable { public var text: String }
 
-    static func parse(_ line: [UInt8]) throws -> Entry {
+    /// Parses one line (without its newline); throws `Reason`.
+    public static func parse(_ line: [UInt8]) throws -> Entry {
         let document: JSONValue
         do { document = try JSONParser.parse(line) } catch { throw Reason(text: "not JSON: \(error)") }
         guard case .object = document else { throw Reason(text: "expected a JSON object, found \(document.typeName)") }

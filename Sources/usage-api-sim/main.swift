@@ -21,6 +21,9 @@ struct UsageAPISim: ParsableCommand {
     @Option(help: "Page cursors expire after this many seconds.") var cursorTtl: Int?
     @Option(help: "Live quirks, comma-separated: costs-empty-page,old-spellings,amount-as-string,duplicate-results,short-pages (7 buckets a page),no-organization-id.")
     var quirks: String?
+    @Option(help: ArgumentHelp("Damage a string in every page of one window: ENDPOINT@UNIX[:lone-surrogate|invalid-escape], UNIX a bucket start.",
+                               valueName: "window"))
+    var poison: String?
     @Option(help: ArgumentHelp("Answer every <name>.query in this directory into <name>.json, then exit (no server).",
                                valueName: "directory"))
     var writeFixtures: String?
@@ -28,6 +31,9 @@ struct UsageAPISim: ParsableCommand {
     func validate() throws {
         guard SyntheticOrganization.Preset(rawValue: preset) != nil else { throw ValidationError("--preset must be small or large") }
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1") }
+        if let poison, PoisonedPage(poison) == nil {
+            throw ValidationError("--poison must be ENDPOINT@UNIX[:lone-surrogate|invalid-escape], not '\(poison)'")
+        }
         if let faults {
             for kind in faults.split(separator: ",") where FaultConfiguration.Kind(rawValue: String(kind)) == nil {
                 throw ValidationError("unknown fault kind '\(kind)'")
@@ -61,6 +67,7 @@ struct UsageAPISim: ParsableCommand {
         configuration.faults.duplicateResults = quirkSet.contains("duplicate-results")
         if quirkSet.contains("short-pages") { configuration.faults.shortPageBuckets = 7 }
         configuration.faults.omitOrganizationID = quirkSet.contains("no-organization-id")
+        configuration.faults.poisonedPage = poison.flatMap(PoisonedPage.init)
         let simulator = APISimulator(configuration: configuration)
         let url = try simulator.start(port: port)
         FileHandle.standardOutput.write(Data((url + "\n").utf8))
