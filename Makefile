@@ -5,7 +5,7 @@ PG          := scripts/pg.sh
 APT_PKGS    := libpq-dev libcurl4-openssl-dev libzstd-dev pkg-config postgresql-15 postgresql-client-15 python3-jsonschema
 TEST_DB_URL  = $(shell $(PG) url)
 
-.PHONY: all build release deps pg-start pg-stop test test-unit demo bench chaos fixtures-check clean
+.PHONY: all build release deps pg-start pg-stop test test-unit demo bench chaos fuzz fixtures-check clean
 
 all: build
 
@@ -38,7 +38,8 @@ pg-stop:
 
 ## test: build, start a private PostgreSQL (unless one runs already: then it is left running), run every
 ## test suite against it, stop it; then check
-## every fixture and every answer the simulator gave during the tests against the official schema.
+## every fixture and every answer the simulator gave during the tests against the official schema;
+## then fuzz every parser briefly (FUZZ_SHORT_SECONDS each).
 SIM_ANSWERS := .build/simulator-answers
 test: deps
 	$(SWIFT) build --build-tests
@@ -49,7 +50,16 @@ test: deps
 	python3 scripts/chaos.py --short --bin "$$($(SWIFT) build --show-bin-path)" || status=1; \
 	[ $$keep = yes ] || $(PG) stop; \
 	python3 scripts/validate_fixtures.py Fixtures/pages $(SIM_ANSWERS) || status=1; \
+	python3 scripts/fuzz.py --seconds $(FUZZ_SHORT_SECONDS) || status=1; \
 	exit $$status
+
+## fuzz: every parser of outside data under libFuzzer and AddressSanitizer for FUZZ_SECONDS each
+## (default 60); prints executions, coverage and crashes per target; a crash keeps its input in
+## .build/fuzz/crashes/TARGET/ and fails. `make test` runs the same for FUZZ_SHORT_SECONDS each.
+FUZZ_SECONDS       ?= 60
+FUZZ_SHORT_SECONDS ?= 4
+fuzz: deps
+	python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS)
 
 ## fixtures-check: every fixture validates against its endpoint's schema in the official excerpt.
 fixtures-check:

@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C libraries, each imported once through a system-library target.
@@ -42,7 +41,6 @@ let package = Package(
         ]),
         .target(name: "Pipeline", dependencies: [
             "UsageAPI", "Warehouse", "Curl", "Postgres", "EmbeddedResources",
-            .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Simulator", dependencies: ["UsageAPI"]),

@@ -134,7 +134,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         switch (whole, streamed) {
         case (.success(let a), .success(let b)):
             guard same(a, b) else { throw Finding(description: "streamed page differs from the one-piece decode") }
-            guard case .success(let s) = summary else { throw Finding(description: "the summary refuses a page that decodes") }
+            let s: PageSummary
+            switch summary {
+            case .success(let value): s = value
+            case .failure(let error) where "\(error)".contains(JSONParser.longerThanReadAhead): return
+            case .failure(let error): throw Finding(description: "the summary refuses a page that decodes: \(error)")
+            }
             guard s.hasMore == a.hasMore, s.nextPage == a.nextPage, s.bucketCount == a.buckets.count,
                   s.firstBucketStart == a.buckets.first?.startTime, s.lastBucketStart == a.buckets.last?.startTime else {
                 throw Finding(description: "the summary differs from the decoded page")

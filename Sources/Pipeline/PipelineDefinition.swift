@@ -1,5 +1,4 @@
 import EmbeddedResources
-import TOMLKit
 import UsageAPI
 
 /// A pipeline file (`Pipelines/*.toml`): which streams to load and how a scheduled `sync` runs them.
@@ -70,8 +69,8 @@ public struct PipelineDefinition: Sendable, Equatable {
     public init(toml text: String, source: String) throws {
         func invalid(_ reason: String) -> Invalid { Invalid(source: source, reason: reason) }
         let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
-            throw invalid("not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+        do { table = try TOMLTable(parsing: text) } catch {
+            throw invalid("not valid TOML at \(error)")
         }
         for key in table.keys where !Self.topLevelKeys.contains(key) {
             throw invalid("unknown key '\(key)' (known: \(Self.topLevelKeys.sorted().joined(separator: ", ")))")
