@@ -26,7 +26,7 @@ public struct OrganizationProbe {
         for bucket in buckets {
             guard case .array(let results)? = bucket["results"] ?? bucket["result"] else { continue }
             for result in results {
-                if let id = result.string("organization_id"), !id.isEmpty { return id }
+                if let id = result.string("organization_id").map(PageDecoder.storable), !id.isEmpty { return id }
             }
         }
         return Self.fallback

@@ -64,7 +64,10 @@ struct TOMLParser {
     private var depth = 0
     static let maxDepth = 64
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3; lineStart = 3 } // a UTF-8 byte order mark
+    }
 
     private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
 
@@ -79,6 +82,7 @@ struct TOMLParser {
         enum Target { case root, table(String), arrayElement(String) }
         var target = Target.root
         var open = TOMLTable()
+        var headerArrays = Set<String>() // arrays of tables made by `[[name]]` (an inline array cannot grow)
         func close(_ target: Target, _ table: TOMLTable, into root: inout TOMLTable) {
             switch target {
             case .root: break
@@ -104,13 +108,14 @@ struct TOMLParser {
                 try endOfLine()
                 if array {
                     if let existing = root[name] {
-                        guard var elements = existing.array, elements.allSatisfy({ $0.table != nil }) else {
+                        guard var elements = existing.array, headerArrays.contains(name) else {
                             throw fail("'\(name)' is already a value, not an array of tables")
                         }
                         elements.append(.table(TOMLTable()))
                         root.replace(name, .array(elements))
                     } else {
                         _ = root.insert(name, .array([.table(TOMLTable())]))
+                        headerArrays.insert(name)
                     }
                     target = .arrayElement(name)
                 } else {
@@ -156,7 +161,8 @@ struct TOMLParser {
     private mutating func skipBlankAndComments() {
         while let byte = current {
             switch byte {
-            case 0x20, 0x09, 0x0D: index += 1
+            case 0x20, 0x09: index += 1
+            case 0x0D where index + 1 < bytes.count && bytes[index + 1] == 0x0A: index += 1
             case 0x0A: newline()
             case UInt8(ascii: "#"): while let c = current, c != 0x0A { index += 1 }
             default: return
@@ -168,7 +174,7 @@ struct TOMLParser {
     private mutating func endOfLine() throws(TOMLSyntaxError) {
         skipSpaces()
         if current(is: "#") { while let c = current, c != 0x0A { index += 1 } }
-        if current == 0x0D { index += 1 }
+        if current == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
         guard let byte = current else { return }
         guard byte == 0x0A else { throw fail("expected the end of the line") }
         newline()
@@ -238,6 +244,7 @@ struct TOMLParser {
             throw fail("invalid integer")
         }
         let digits = text.filter { $0 != "_" }
+        guard digits.allSatisfy({ $0.isASCII && $0.isHexDigit }) else { index = start; throw fail("invalid integer") }
         if radix == 10, digits.count > 1, digits.first == "0" { index = start; throw fail("leading zeros are not allowed") }
         guard let magnitude = UInt64(digits, radix: radix) else { index = start; throw fail("invalid integer") }
         if negative {
@@ -271,7 +278,6 @@ struct TOMLParser {
             case UInt8(ascii: "n"): out.append(0x0A)
             case UInt8(ascii: "f"): out.append(0x0C)
             case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "e"): out.append(0x1B)
             case UInt8(ascii: "u"), UInt8(ascii: "U"):
                 let count = escape == UInt8(ascii: "u") ? 4 : 8
                 guard index + count <= bytes.count,

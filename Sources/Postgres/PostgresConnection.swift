@@ -130,7 +130,11 @@ public final class PostgresConnection {
             case .null:
                 storage.append(nil); lengths.append(0); formats.append(0)
             case .text(let text):
-                storage.append(Array(text.utf8) + [0]); lengths.append(0); formats.append(0)
+                // libpq reads a text parameter up to its first NUL, and PostgreSQL text cannot hold
+                // U+0000: it becomes U+FFFD rather than cutting the value (an error message, a cursor) short.
+                var bytes = Array(text.utf8)
+                if bytes.contains(0) { bytes = Array(String(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : Character($0) }).utf8) }
+                storage.append(bytes + [0]); lengths.append(0); formats.append(0)
             case .bytea(let bytes):
                 // Shares the caller's buffer; an empty value gets one ignored byte so its pointer is not NULL.
                 storage.append(bytes.isEmpty ? [0] : bytes); lengths.append(Int32(bytes.count)); formats.append(1)

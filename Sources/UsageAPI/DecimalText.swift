@@ -6,6 +6,8 @@ public struct DecimalText: Sendable, Equatable {
     /// Exponents beyond this are refused: PostgreSQL's `numeric` holds at most 131,072 digits
     /// before the point and 16,383 after, and no amount comes near.
     static let exponentLimit = 16_383
+    /// PostgreSQL refuses `e` exponents beyond this (NUMERIC_MAX_PRECISION).
+    static let writtenExponentLimit = 1_000
 
     private var negative: Bool
     private var digits: [UInt8]
@@ -48,7 +50,10 @@ public struct DecimalText: Sendable, Equatable {
             if exponentNegative { written = -written }
         }
         exponent = written - fractionDigits
-        guard abs(exponent) <= 2 * Self.exponentLimit else { return nil }
+        // What PostgreSQL's numeric input accepts of this text (the text is what is sent): an
+        // exponent of at most 1000, at most 16,383 digits after the point, 131,072 before it.
+        guard abs(written) <= Self.writtenExponentLimit, fractionDigits - written <= Self.exponentLimit,
+              digits.count - fractionDigits + written <= 131_072 else { return nil }
         normalize()
     }
 

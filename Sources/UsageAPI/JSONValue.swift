@@ -269,8 +269,9 @@ public struct JSONParser {
     /// How a streamed document's error begins when one scalar or built value did not fit the read-ahead.
     public static let longerThanReadAhead = "a single value longer than the read-ahead"
 
-    private func fail(_ reason: String) -> JSONSyntaxError {
-        if source != nil && index >= bytes.count {
+    /// `truncated`: the value ran past the buffered bytes (a literal or escape cut short).
+    private func fail(_ reason: String, truncated: Bool = false) -> JSONSyntaxError {
+        if source != nil && (index >= bytes.count || truncated) {
             return JSONSyntaxError(offset: base + index, reason: "\(Self.longerThanReadAhead) (\(readAhead) bytes) (\(reason))")
         }
         return JSONSyntaxError(offset: base + index, reason: reason)
@@ -298,7 +299,7 @@ public struct JSONParser {
 
     private mutating func expect(_ word: StaticString) throws {
         let count = word.utf8CodeUnitCount
-        guard index + count <= bytes.count else { throw fail("unexpected end of input") }
+        guard index + count <= bytes.count else { throw fail("unexpected end of input", truncated: true) }
         let matches = word.withUTF8Buffer { literal in
             (0..<count).allSatisfy { bytes[index + $0] == literal[$0] }
         }
@@ -452,7 +453,7 @@ public struct JSONParser {
     }
 
     private mutating func hex4() throws -> UInt32 {
-        guard index + 4 <= bytes.count else { throw fail("truncated \\u escape") }
+        guard index + 4 <= bytes.count else { throw fail("truncated \\u escape", truncated: true) }
         var value: UInt32 = 0
         for _ in 0..<4 {
             let c = bytes[index]

@@ -272,7 +272,7 @@ public struct PageDecoder: Sendable {
 
     /// Text as PostgreSQL can store it: U+0000 (which no `text` value may hold) becomes U+FFFD,
     /// like a lone surrogate does in the parser.
-    static func storable(_ text: String) -> String {
+    public static func storable(_ text: String) -> String {
         guard text.utf8.contains(0) else { return text }
         return String(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : Character($0) })
     }

@@ -73,7 +73,9 @@ public struct PageReader {
                     hasMore = flag
                 case "next_page":
                     switch try syntax({ try $0.value() }) {
-                    case .string(let cursor): nextPage = cursor
+                    case .string(let cursor):
+                        guard !cursor.utf8.contains(0) else { throw decoder.failure(nil, nil, "next_page", "contains U+0000") }
+                        nextPage = cursor
                     case .null: nextPage = nil
                     case let other: throw decoder.failure(nil, nil, "next_page", "expected a string or null, found \(other.typeName)")
                     }

@@ -46,6 +46,9 @@ struct APIOptions: ParsableArguments {
         guard !key.isEmpty else {
             throw CommandFailure.usage("no admin key: set OPENAI_ADMIN_KEY or pass --admin-key-file FILE")
         }
+        guard !key.contains(where: { $0.isNewline || $0 == "\0" }) else {
+            throw CommandFailure.usage("the admin key must be one line (it is sent as a header); its value is not shown")
+        }
         var http = HTTPClientConfiguration()
         http.caFile = caFile
         var configuration = APIConfiguration(baseURL: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1", adminKey: key,

@@ -57,6 +57,11 @@ struct TOMLDocumentTests {
         ("[t]\n[t]", 2, "defined twice"),
         ("x = 1\n[[x]]", 2, "already a value"),
         ("a = \"\"\"multi\"\"\"", 1, "multi-line"),
+        ("a = ++5", 1, "invalid integer"),
+        ("a = 0x+ff", 1, "invalid integer"),
+        ("streams = []\n[[streams]]", 2, "already a value"),
+        ("a = \"\\e\"", 1, "invalid escape"),
+        ("a = 1\rb = 2", 1, "end of the line"),
     ])
     func refusesWithLineAndReason(text: String, line: Int, reason: String) {
         #expect {
@@ -65,6 +70,11 @@ struct TOMLDocumentTests {
             guard let error = error as? TOMLSyntaxError else { return false }
             return error.line == line && error.reason.contains(reason)
         }
+    }
+
+    @Test func byteOrderMarkAndCRLF() throws {
+        let table = try TOMLTable(parsing: "\u{FEFF}a = 1\r\nb = \"x\"\r\n")
+        #expect(table["a"]?.int == 1 && table["b"]?.string == "x")
     }
 
     @Test func nestingIsBounded() {
