@@ -155,7 +155,12 @@ public struct PageDecoder: Sendable {
                 let dimension = dimensions[slot]
                 switch try parser.value() {
                 case .null: dims[slot] = nil
-                case .string(let text): dims[slot] = Self.storable(text)
+                case .string(let text):
+                    // Dimension values are keys of indexed dimension tables: PostgreSQL's btree holds about 2.7 KB.
+                    guard text.utf8.count <= Self.maxDimensionBytes else {
+                        throw failure(b, r, dimension.rawValue, "\(text.utf8.count) bytes, longer than the \(Self.maxDimensionBytes) a dimension value may have")
+                    }
+                    dims[slot] = Self.storable(text)
                 case .bool(let flag) where dimension.isBoolean: dims[slot] = flag ? "true" : "false"
                 case let other: throw failure(b, r, dimension.rawValue, "expected a \(dimension.isBoolean ? "boolean" : "string") or null, found \(other.typeName)")
                 }
@@ -272,6 +277,9 @@ public struct PageDecoder: Sendable {
 
     /// Text as PostgreSQL can store it: U+0000 (which no `text` value may hold) becomes U+FFFD,
     /// like a lone surrogate does in the parser.
+    /// The longest dimension value accepted, in UTF-8 bytes.
+    public static let maxDimensionBytes = 2_048
+
     public static func storable(_ text: String) -> String {
         guard text.utf8.contains(0) else { return text }
         return String(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : Character($0) })

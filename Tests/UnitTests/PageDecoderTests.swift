@@ -89,6 +89,17 @@ struct PageDecoderTests {
         #expect(refusal(#"{"data":[],"has_more":false} x"#).contains("unexpected data after the document"))
         #expect(refusal(#"{"data":[,],"has_more":false}"#).contains("data[0]"))
         #expect(refusal(#"{,"data":[],"has_more":false}"#).contains("invalid JSON"))
+        // What PostgreSQL could not store is refused here, naming the field, not in the load.
+        let long = String(repeating: "m", count: PageDecoder.maxDimensionBytes + 1)
+        #expect(refusal(with(Self.result.replacingOccurrences(of: #""model":"m""#, with: #""model":"\#(long)""#))).contains("field 'model'): 2049 bytes"))
+        #expect(refusal(#"{"data":[{"start_time":-99999999999999,"end_time":60,"results":[]}],"has_more":false}"#).contains("'start_time'"))
+        #expect(refusal(#"{"data":[],"has_more":true,"next_page":"a\u0000b"}"#).contains("'next_page'"))
+        #expect(refusal(#"{"data":[],"has_more":false,"x":[1,2"#).contains("byte "))
+    }
+
+    @Test func controlCharactersBecomeStorable() throws {
+        let page = try page(#"{"data":[{"start_time":0,"end_time":60,"results":[\#(Self.result.replacingOccurrences(of: #""model":"m""#, with: #""model":"a\u0000b""#))]}],"has_more":false}"#)
+        #expect(page.buckets[0].results[0].dimensions.contains("a\u{FFFD}b"))
     }
 
     /// A page of about 1 MiB, four times the streaming read-ahead, so the buffer is refilled many times.
