@@ -53,6 +53,7 @@ enum FuzzMain {
     }
 }
 
+#if USAGE_ETL_FUZZING
 /// The target this process fuzzes, from its first argument (read once, before fuzzing starts).
 let selectedTarget: FuzzTarget? = CommandLine.arguments.dropFirst().first.flatMap(FuzzTarget.init(rawValue:))
 
@@ -62,12 +63,11 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     do { try target.run(bytes) } catch {
         FileHandle.standardError.write(Data("finding in \(target.rawValue): \(error)\n".utf8))
-        fatalError("fuzz finding") // deliberate: the fuzzer's crash handler keeps the input
+        fatalError("fuzz finding") // deliberate, fuzz builds only: libFuzzer's crash handler keeps the input
     }
     return 0
 }
 
-#if USAGE_ETL_FUZZING
 /// libFuzzer's entry point for a driver with its own `main` (compiler-rt's FuzzerInterface.h).
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
