@@ -8,56 +8,61 @@ public enum UTCTime {
 
     /// Unix seconds of `2026-01-01` (UTC midnight) or an RFC 3339 timestamp; nil for anything else,
     /// impossible dates (`2026-02-30`) and instants outside `supported`.
+    ///
+    /// Read digit by digit: ICU's date parser, which Foundation's ISO8601DateFormatter calls, dies
+    /// with SIGFPE on a fraction of some sixty digits.
     public static func parse(_ text: String) -> Int64? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let dateOnly = trimmed.split(separator: "-", omittingEmptySubsequences: false)
-        if trimmed.utf8.count == 10, dateOnly.count == 3, dateOnly.map(\.utf8.count) == [4, 2, 2],
-           dateOnly.allSatisfy({ $0.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }),
-           let y = Int64(dateOnly[0]), let m = Int64(dateOnly[1]), let d = Int64(dateOnly[2]) {
-            guard y >= 1, (1...12).contains(m), d >= 1, d <= daysInMonth(y, m) else { return nil }
-            return daysFromCivil(y, m, d) * 86_400
-        }
-        return rfc3339(Array(trimmed.utf8))
+        let b = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        guard let day = day(b) else { return nil }
+        if b.count == 10 { return day * 86_400 }
+        return rfc3339(b, day: day)
     }
 
-    /// RFC 3339 (`2026-01-05T10:00:00Z`, `…T10:00:00.250+02:00`; `t`, `z` and a space accepted),
-    /// read digit by digit: ICU's date parser, which Foundation's ISO8601DateFormatter calls, dies
-    /// with SIGFPE on a fraction of some sixty digits. Fractions of a second are dropped (times
-    /// round down to the second); leap seconds (`:60`) are refused.
-    static func rfc3339(_ b: [UInt8]) -> Int64? {
-        func number(_ from: Int, _ count: Int) -> Int64? {
-            guard from + count <= b.count else { return nil }
-            var value: Int64 = 0
-            for byte in b[from..<(from + count)] {
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
-            }
-            return value
+    /// The `n` digits at `from` as a number, or nil.
+    private static func number(_ b: [UInt8], _ from: Int, _ count: Int) -> Int64? {
+        guard from + count <= b.count else { return nil }
+        var value: Int64 = 0
+        for byte in b[from..<(from + count)] {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
         }
-        func byte(_ at: Int, _ allowed: String) -> Bool { at < b.count && allowed.utf8.contains(b[at]) }
-        guard b.count >= 20, let y = number(0, 4), byte(4, "-"), let m = number(5, 2), byte(7, "-"), let d = number(8, 2),
-              byte(10, "Tt "), let hour = number(11, 2), byte(13, ":"), let minute = number(14, 2), byte(16, ":"),
-              let second = number(17, 2) else { return nil }
-        guard y >= 1, (1...12).contains(m), d >= 1, d <= daysInMonth(y, m), hour < 24, minute < 60, second < 60 else { return nil }
+        return value
+    }
+
+    private static func byte(_ b: [UInt8], _ at: Int, _ allowed: String) -> Bool { at < b.count && allowed.utf8.contains(b[at]) }
+
+    /// Days since 1970-01-01 of the `YYYY-MM-DD` the text starts with, a real date; or nil.
+    private static func day(_ b: [UInt8]) -> Int64? {
+        guard let y = number(b, 0, 4), byte(b, 4, "-"), let m = number(b, 5, 2), byte(b, 7, "-"), let d = number(b, 8, 2),
+              y >= 1, (1...12).contains(m), d >= 1, d <= daysInMonth(y, m) else { return nil }
+        return daysFromCivil(y, m, d)
+    }
+
+    /// The rest of an RFC 3339 time after its date: `T10:00:00.250+02:00` (`t`, `z` and a space
+    /// accepted). Fractions of a second are dropped (times round down to the second); leap seconds
+    /// (`:60`) are refused.
+    private static func rfc3339(_ b: [UInt8], day: Int64) -> Int64? {
+        guard b.count >= 20, byte(b, 10, "Tt "), let hour = number(b, 11, 2), byte(b, 13, ":"), let minute = number(b, 14, 2),
+              byte(b, 16, ":"), let second = number(b, 17, 2), hour < 24, minute < 60, second < 60 else { return nil }
         var index = 19
-        if byte(index, ".") {
+        if byte(b, index, ".") {
             index += 1
             let digits = index
             while index < b.count, b[index] >= UInt8(ascii: "0"), b[index] <= UInt8(ascii: "9") { index += 1 }
             guard index > digits else { return nil }
         }
         var offset: Int64 = 0
-        if byte(index, "Zz") {
+        if byte(b, index, "Zz") {
             index += 1
-        } else if byte(index, "+-"), let offsetHours = number(index + 1, 2), byte(index + 3, ":"), let offsetMinutes = number(index + 4, 2),
-                  offsetHours < 24, offsetMinutes < 60 {
+        } else if byte(b, index, "+-"), let offsetHours = number(b, index + 1, 2), byte(b, index + 3, ":"),
+                  let offsetMinutes = number(b, index + 4, 2), offsetHours < 24, offsetMinutes < 60 {
             offset = (offsetHours * 3600 + offsetMinutes * 60) * (b[index] == UInt8(ascii: "-") ? -1 : 1)
             index += 6
         } else {
             return nil
         }
         guard index == b.count else { return nil }
-        let seconds = daysFromCivil(y, m, d) * 86_400 + hour * 3600 + minute * 60 + second - offset
+        let seconds = day * 86_400 + hour * 3600 + minute * 60 + second - offset
         return supported.contains(seconds) ? seconds : nil
     }
 
@@ -76,21 +81,24 @@ public enum UTCTime {
         let clamped = min(max(seconds, supported.lowerBound), supported.upperBound)
         let days = floorDiv(clamped, 86_400)
         let second = clamped - days * 86_400
-        // Howard Hinnant's civil-from-days.
+        let (y, m, d) = civilFromDays(days)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(second / 3600, 2)):\(pad(second % 3600 / 60, 2)):\(pad(second % 60, 2))Z"
+    }
+
+    /// Howard Hinnant's civil-from-days, the inverse of `daysFromCivil`: (year, month, day).
+    static func civilFromDays(_ days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = floorDiv(z, 146_097)
         let doe = z - era * 146_097
         let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
         let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
         let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(second / 3600, 2)):\(pad(second % 3600 / 60, 2)):\(pad(second % 60, 2))Z"
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, doy - (153 * mp + 2) / 5 + 1)
     }
 
     static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
