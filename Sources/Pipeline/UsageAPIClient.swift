@@ -37,7 +37,7 @@ public final class UsageAPIClient {
         let cap = spec.endpoint.maxLimit(for: spec.width)
         items.append(("limit", String(min(cap, max(1, pageLimit ?? cap)))))
         if let cursor { items.append(("page", cursor)) }
-        let query = items.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+        let query = PercentEncoding.query(items)
         return spec.endpoint.path + "?" + query
     }
 
@@ -55,7 +55,7 @@ public final class UsageAPIClient {
 
     /// Fetches one page of an admin list endpoint (`after`: the last id of the previous page).
     public func fetch(_ list: DirectoryList, after: String?, limit: Int = DirectoryList.maxPageSize) throws -> DirectoryPage {
-        let query = list.queryItems(after: after, limit: limit).map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
+        let query = PercentEncoding.query(list.queryItems(after: after, limit: limit))
         return try get(list.path + "?" + query, archiving: false) { try DirectoryPage(decoding: $0.head, list: list) }.value
     }
 
@@ -135,11 +135,6 @@ public final class UsageAPIClient {
 
     static func errorMessage(_ body: [UInt8]) -> String { errorFields(body).0 }
 
-    static func encode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
 }
 
 /// A response body as it arrives: kept whole, or (pages to archive) compressed and hashed on the

@@ -10,28 +10,12 @@ public enum DirectoryList: Sendable, Equatable, CustomStringConvertible {
     public static let maxPageSize = 100
 
     /// The path under the API's base URL, without the query.
-    /// A project id as one path segment: every byte but `A-Za-z0-9-._~` percent-encoded, so an id
-    /// from the API can never change the path (`../`, `?`, `#`) or make an invalid URL.
-    static func segment(_ id: String) -> String {
-        var out = ""
-        for byte in id.utf8 {
-            let plain = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~")
-            if plain { out.unicodeScalars.append(Unicode.Scalar(byte)) } else { out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true) }
-        }
-        switch out {
-        case ".": return "%2E"
-        case "..": return "%2E%2E"
-        default: return out
-        }
-    }
-
     public var path: String {
         switch self {
         case .projects: "/organization/projects"
         case .users: "/organization/users"
-        case .projectAPIKeys(let project): "/organization/projects/\(Self.segment(project))/api_keys"
-        case .projectServiceAccounts(let project): "/organization/projects/\(Self.segment(project))/service_accounts"
+        case .projectAPIKeys(let project): "/organization/projects/\(PercentEncoding.segment(project))/api_keys"
+        case .projectServiceAccounts(let project): "/organization/projects/\(PercentEncoding.segment(project))/service_accounts"
         }
     }
 
