@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Modules, lowest first; each imports only modules above it in this list (see ARCHITECTURE.md).
 let package = Package(
     name: "usage-etl",
     platforms: [.macOS(.v14)],
@@ -17,47 +18,60 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLibCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
-        // Our one C source: SHA-256 blocks on the CPU's SHA instructions (Swift cannot emit them).
-        .target(name: "CSHA256"),
 
-        // Thin safe Swift layers over the C libraries.
+        // Thin safe Swift layers over the C libraries, one each.
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
-        .target(name: "Zstd", dependencies: ["CZstd"]),
         .target(name: "Curl", dependencies: ["CLibCurl"]),
+        .target(name: "Zstd", dependencies: ["CZstd"]),
+        .target(name: "Digest", dependencies: ["CLibCrypto"]),
 
         // SQL/ and Pipelines/ compiled into the binary so it runs from any directory.
         .executableTarget(name: "embed-files"),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         .target(name: "EmbeddedResources", plugins: ["EmbedFiles"]),
 
-        // Domain modules, mirroring the stages.
-        .target(name: "UsageAPI", dependencies: []),
-        .target(name: "Warehouse", dependencies: ["Postgres", "Zstd", "UsageAPI", "EmbeddedResources", "CSHA256"]),
+        // The strict JSON parser (exact number text, streaming walks).
+        .target(name: "JSON"),
+        // The API model: endpoint catalog, stream specs, times, exact decimals, page decoders. No tables.
+        .target(name: "UsageAPI", dependencies: ["JSON"]),
+        // Response bodies as the archive keeps them: zstd frames with their SHA-256.
+        .target(name: "Bodies", dependencies: ["Zstd", "Digest"]),
+        // Talking to the API: HTTP with retries and the rate cap, directory and organization reads. No libpq.
+        .target(name: "APIClient", dependencies: ["Curl", "JSON", "UsageAPI", "Bodies"]),
+        // The warehouse: the only module with SQL (migrations, views, windows, runs, facts, status).
+        .target(name: "Warehouse", dependencies: ["Postgres", "Digest", "Bodies", "JSON", "UsageAPI", "EmbeddedResources"]),
+        // Orchestration: plans, the page loop, workers, replay, directory refresh, pipeline files.
+        .target(name: "Pipeline", dependencies: [
+            "UsageAPI", "APIClient", "Warehouse", "Postgres", "EmbeddedResources",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The command line: parses arguments, calls Pipeline and Warehouse, prints.
         .target(name: "UsageETLCLI", dependencies: [
-            "Pipeline", "Warehouse", "UsageAPI", "Postgres",
+            "Pipeline", "Warehouse", "APIClient", "UsageAPI", "Postgres", "Curl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Pipeline", dependencies: [
-            "UsageAPI", "Warehouse", "Curl", "Postgres", "EmbeddedResources",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "Simulator", dependencies: ["UsageAPI"]),
         .executableTarget(name: "usage-etl", dependencies: ["UsageETLCLI", "CMalloc"]),
-        // Parsers of outside data as fuzz targets; `usage-etl-fuzz` runs them under libFuzzer (`make fuzz`).
-        .target(name: "FuzzTargets", dependencies: ["UsageAPI", "Pipeline", "Warehouse", "Curl", "Postgres"]),
-        .executableTarget(name: "usage-etl-fuzz", dependencies: ["FuzzTargets"]),
+
+        // The API simulator (its own JSON writer; reads nothing of the ETL but the API model).
+        .target(name: "Simulator", dependencies: ["UsageAPI", "JSON"]),
         .executableTarget(name: "usage-api-sim", dependencies: [
             "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // Parsers of outside data as fuzz targets; `usage-etl-fuzz` runs them under libFuzzer (`make fuzz`).
+        .target(name: "FuzzTargets", dependencies: ["JSON", "UsageAPI", "APIClient", "Pipeline", "Warehouse", "Curl", "Postgres"]),
+        .executableTarget(name: "usage-etl-fuzz", dependencies: ["FuzzTargets"]),
+
         .testTarget(name: "UnitTests", dependencies: [
-            "UsageAPI", "Zstd", "Warehouse", "Simulator", "Pipeline", "UsageETLCLI", "FuzzTargets",
+            "JSON", "UsageAPI", "Zstd", "Digest", "Bodies", "APIClient", "Warehouse", "Simulator", "Pipeline", "UsageETLCLI", "FuzzTargets",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "Postgres", "Warehouse", "Curl", "UsageAPI", "Zstd", "UsageETLCLI", "Simulator", "Pipeline",
+            "Postgres", "Warehouse", "Curl", "JSON", "UsageAPI", "Zstd", "Bodies", "APIClient", "UsageETLCLI", "Simulator", "Pipeline",
         ]),
     ],
     swiftLanguageModes: [.v6]

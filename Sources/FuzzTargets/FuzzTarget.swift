@@ -1,4 +1,6 @@
+import APIClient
 import Curl
+import JSON
 import Pipeline
 import Postgres
 import UsageAPI

@@ -1,3 +1,4 @@
+import APIClient
 import Foundation
 import Logging
 import Postgres
@@ -192,12 +193,6 @@ public final class Runner: Sendable {
             if connection.isHealthy { try? store.markFailed(job.window.id, error: message) }
         }
         return summary
-    }
-
-    /// Pagination that does not advance: the API is looping.
-    public struct LoopingCursor: Error, CustomStringConvertible {
-        public var reason: String
-        public var description: String { "pagination loop: \(reason)" }
     }
 
     /// Fetches pages from the window's checkpoint until the last one, archiving each with its cursor.

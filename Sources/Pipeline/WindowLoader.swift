@@ -1,3 +1,4 @@
+import Bodies
 import Logging
 import Postgres
 import UsageAPI

@@ -24,7 +24,7 @@ public struct WindowPlanner: Sendable {
     public init() {}
 
     /// How far back the API serves usage and costs (`reporting_lookback_exceeded` beyond).
-    public static let servedSeconds: Int64 = 365 * 86_400
+    public static let servedSeconds: Int64 = EndpointCatalog.reportingHistorySeconds
     /// Slack between planning and the first request, so the first window is still served then.
     public static let servedMargin: Int64 = 3600
 

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import UsageAPI
 
 /// The fixtures of a directory: every `<name>.query` and the simulator's answer to it, which is

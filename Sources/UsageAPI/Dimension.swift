@@ -12,30 +12,10 @@ public enum Dimension: String, Sendable, CaseIterable, Comparable {
     case vectorStoreID = "vector_store_id"
     case lineItem = "line_item"
 
-    /// The warehouse dimension table (`warehouse.dim_<table>`) that holds this field's values.
-    public var table: String {
-        switch self {
-        case .projectID: "project"
-        case .userID: "user"
-        case .apiKeyID: "api_key"
-        case .model: "model"
-        case .batch: "batch"
-        case .serviceTier: "service_tier"
-        case .size: "image_size"
-        case .source: "image_source"
-        case .contextLevel: "context_level"
-        case .vectorStoreID: "vector_store"
-        case .lineItem: "line_item"
-        }
-    }
-
-    /// The fact-table column holding the surrogate key.
-    public var keyColumn: String { table + "_key" }
-
     /// True when the API returns this field as a JSON boolean.
     public var isBoolean: Bool { self == .batch }
 
     public static func < (lhs: Dimension, rhs: Dimension) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
     }
 }

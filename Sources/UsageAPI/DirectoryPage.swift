@@ -1,3 +1,5 @@
+import JSON
+
 /// A page of a list endpoint: its entries as JSON objects, and where the next page starts.
 public struct DirectoryPage: Sendable {
     public var entries: [JSONValue]

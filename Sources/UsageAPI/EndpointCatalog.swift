@@ -69,10 +69,9 @@ public enum EndpointCatalog {
         vectorStores, codeInterpreterSessions, fileSearchCalls, webSearchCalls, costs,
     ]
 
-    public static func named(_ name: String) -> Endpoint? { all.first { $0.name == name } }
+    /// How far back the API serves usage and costs: a request reaching further is refused with
+    /// `reporting_lookback_exceeded`. The planner, the commands and the simulator all use this one figure.
+    public static let reportingHistorySeconds: Int64 = 365 * 86_400
 
-    /// The fact-table dimension columns of an endpoint (costs also carries `api_key_id`).
-    public static func factDimensions(_ endpoint: Endpoint) -> [Dimension] {
-        endpoint.isCosts ? [.projectID, .lineItem, .apiKeyID] : endpoint.groupBy
-    }
+    public static func named(_ name: String) -> Endpoint? { all.first { $0.name == name } }
 }

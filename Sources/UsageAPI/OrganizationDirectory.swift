@@ -1,3 +1,5 @@
+import JSON
+
 /// Who is who in an organisation, as the Admin API's list endpoints name them: the names and
 /// states that turn the ids in usage and costs into something an analyst recognises.
 public struct OrganizationDirectory: Sendable, Equatable, Codable {

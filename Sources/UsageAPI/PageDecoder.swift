@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Strict decoding of usage and costs pages: required fields with the right types, unknown fields
 /// tolerated, the live API's older spellings accepted, exact number text kept.
@@ -17,7 +18,7 @@ public struct PageDecoder: Sendable {
 
     public init(endpoint: Endpoint) {
         self.endpoint = endpoint
-        self.dimensions = EndpointCatalog.factDimensions(endpoint)
+        self.dimensions = endpoint.resultDimensions
         let metricNames = endpoint.metrics.map(\.name)
         amountSlot = metricNames.firstIndex(of: "amount")
         currencySlot = metricNames.firstIndex(of: "currency")

@@ -1,3 +1,5 @@
+import JSON
+
 /// Reads one usage or costs page bucket by bucket, in document order: `nextBucket()` until nil,
 /// then `ending()` for the pagination fields. Only the current bucket is ever decoded in memory.
 public struct PageReader {

@@ -1,3 +1,5 @@
+import JSON
+
 /// What a page says about pagination and where its buckets lie: enough to follow and check the
 /// cursor chain without keeping the page.
 public struct PageSummary: Sendable, Equatable {

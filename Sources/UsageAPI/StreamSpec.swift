@@ -1,6 +1,10 @@
 /// What one pipeline loads from one endpoint: a bucket width, a grouping and filters, for one
 /// organization. Each spec is a separate slice of the warehouse.
 public struct StreamSpec: Sendable, Hashable {
+    /// The organization of rows loaded before the admin key's organization was known (the API
+    /// told nothing): `default`. Once it is known they are filed under it.
+    public static let unknownOrganization = "default"
+
     public var organization: String
     public var endpoint: Endpoint
     public var width: BucketWidth

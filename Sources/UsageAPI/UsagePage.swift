@@ -21,7 +21,7 @@ public struct UsageBucket: Sendable {
     public var results: [UsageResult]
 }
 
-/// One result: dimension values in `EndpointCatalog.factDimensions` order (nil = the API said null)
+/// One result: dimension values in `Endpoint.resultDimensions` order (nil = the API said null)
 /// and metric values as exact text in `Endpoint.metrics` order (nil = omitted or null).
 public struct UsageResult: Sendable, Equatable {
     public var dimensions: [String?]

@@ -38,7 +38,7 @@ struct Sync: ParsableCommand {
             let lookback = lookbackHours.map { Int64($0) * 3600 } ?? stream.lookbackSeconds
             // Each stream from its own high-water mark, less its lookback, within the API's retention.
             let mark = try store.highWaterMark(streamID: try store.streamID(for: spec))
-            let since = max(min((mark ?? now - initial) - lookback, now - 1), now - 364 * 86_400)
+            let since = max(min((mark ?? now - initial) - lookback, now - 1), now - (EndpointCatalog.reportingHistorySeconds - 86_400)) // a day inside the limit
             plans.append((spec, TimeRange(start: since, end: now)))
         }
         // Besides its range, each stream's windows that are not done (a killed or stopped run's, a

@@ -1,3 +1,4 @@
+import Bodies
 import Postgres
 import UsageAPI
 import Zstd

@@ -41,7 +41,7 @@ public struct FactLoader {
     public func replaceSlice(spec: StreamSpec, streamID: Int, window: TimeRange, owned: [TimeRange]? = nil,
                              buckets next: () throws -> UsageBucket?) throws -> Int {
         let endpoint = spec.endpoint
-        let dimensions = EndpointCatalog.factDimensions(endpoint)
+        let dimensions = endpoint.resultDimensions
         let table = "warehouse." + endpoint.factTable
         let owned = owned ?? [window]
         guard let first = owned.first, let last = owned.last else {

@@ -1,4 +1,6 @@
+import Digest
 import Foundation
+import JSON
 import Postgres
 import UsageAPI
 

@@ -1,3 +1,4 @@
+import Digest
 import Postgres
 import UsageAPI
 
@@ -7,7 +8,7 @@ import UsageAPI
 /// under `placeholder`; once it is known they are moved to it, in one transaction, so one
 /// organization's data is never in the warehouse twice.
 public struct OrganizationRegistry {
-    public static let placeholder = "default"
+    public static let placeholder = StreamSpec.unknownOrganization
 
     public let connection: PostgresConnection
 
@@ -19,15 +20,7 @@ public struct OrganizationRegistry {
         guard let salt = result.first?.first ?? nil, !salt.isEmpty else {
             throw PostgresError(operation: .query, message: "etl.fingerprint_salt holds no salt")
         }
-        return SHA256.hex(Self.hmac(key: salt, message: Array(key.utf8)))
-    }
-
-    /// HMAC-SHA-256 (RFC 2104).
-    static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        var block = key.count > 64 ? SHA256.hash(key) : key
-        block += [UInt8](repeating: 0, count: 64 - block.count)
-        let inner = SHA256.hash(block.map { $0 ^ 0x36 } + message)
-        return SHA256.hash(block.map { $0 ^ 0x5c } + inner)
+        return SHA256.hexString(SHA256.hmac(key: salt, message: Array(key.utf8)))
     }
 
     /// What is remembered for a key: nil when the key was never seen; `.some(nil)` when it was,

@@ -1,4 +1,6 @@
+import Digest
 import Foundation
+import JSON
 import Simulator
 import Testing
 import UsageAPI

@@ -1,18 +1,10 @@
+import Digest
 import Foundation
 import Testing
-@testable import Warehouse
 
 @Suite("SHA-256")
 struct SHA256Tests {
-    /// The block functions this CPU can run: the portable one, and the SHA-instruction one if present.
-    static let implementations = SHA256.accelerated ? [false, true] : [false]
-
-    /// The hex digest of `bytes` by each implementation.
-    func hexes<Bytes: Collection>(_ bytes: Bytes) -> [String] where Bytes.Element == UInt8 {
-        Self.implementations.map { accelerated in
-            SHA256.hash(bytes, accelerated: accelerated).map { String(format: "%02x", $0) }.joined()
-        }
-    }
+    func hex<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 { SHA256.hex(bytes) }
 
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
@@ -22,12 +14,11 @@ struct SHA256Tests {
     ])
     func knownVectors(input: String, digest: String) {
         #expect(SHA256.hex(Array(input.utf8)) == digest)
-        #expect(hexes(Array(input.utf8)) == Self.implementations.map { _ in digest })
     }
 
     @Test func millionAs() {
         let digest = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
-        #expect(hexes([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)) == Self.implementations.map { _ in digest })
+        #expect(hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)) == digest)
     }
 
     /// Lengths around the block and padding boundaries, where the tail takes one or two blocks.
@@ -42,7 +33,7 @@ struct SHA256Tests {
     ])
     func blockBoundaries(length: Int, digest: String) {
         let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 7) }
-        #expect(hexes(bytes) == Self.implementations.map { _ in digest })
+        #expect(hex(bytes) == digest)
         #expect(SHA256.hex(bytes[...]) == digest, "an ArraySlice hashes like the array")
     }
 
@@ -50,7 +41,7 @@ struct SHA256Tests {
         let message = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
         let expected = SHA256.hash(message)
         for pieces in [[1], [63, 1, 64, 129], [1000], [5, 7, 11, 4096], [10_000]] {
-            var hasher = SHA256.Hasher()
+            let hasher = SHA256.Hasher()
             var offset = 0, p = 0
             while offset < message.count {
                 let end = min(message.count, offset + pieces[p % pieces.count])
@@ -62,22 +53,20 @@ struct SHA256Tests {
         }
     }
 
-    /// The SHA-instruction blocks agree with the portable ones on every length up to four blocks
-    /// and on long random messages fed in random pieces.
-    @Test(.enabled(if: SHA256.accelerated, "this CPU has no SHA instructions"))
-    func acceleratedBlocksMatchThePortableOnes() {
-        var generator = SystemRandomNumberGenerator()
-        for length in Array(0...260) + (0..<20).map({ _ in Int.random(in: 1_000...200_000, using: &generator) }) {
-            let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            let portable = SHA256.hash(message, accelerated: false)
-            var hasher = SHA256.Hasher(accelerated: true)
-            var offset = 0
-            while offset < message.count {
-                let end = min(message.count, offset + Int.random(in: 1...70_000, using: &generator))
-                message[offset..<end].withUnsafeBytes { hasher.update($0) }
-                offset = end
-            }
-            #expect(hasher.finalize() == portable, "length \(length)")
-        }
+    /// HMAC-SHA-256 test cases 1, 2 and 6 of RFC 4231 (a key longer than the block is hashed first).
+    @Test(arguments: [
+        ([UInt8](repeating: 0x0b, count: 20), Array("Hi There".utf8),
+         "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+        (Array("Jefe".utf8), Array("what do ya want for nothing?".utf8),
+         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+        ([UInt8](repeating: 0xaa, count: 131), Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
+         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+    ])
+    func hmacVectors(key: [UInt8], message: [UInt8], digest: String) {
+        #expect(SHA256.hexString(SHA256.hmac(key: key, message: message)) == digest)
+    }
+
+    @Test func hmacOfAnEmptyKeyAndMessage() {
+        #expect(SHA256.hexString(SHA256.hmac(key: [], message: [])) == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
     }
 }

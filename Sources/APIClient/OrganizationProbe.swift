@@ -1,5 +1,5 @@
+import JSON
 import UsageAPI
-import Warehouse
 
 /// Finds which organization an admin key belongs to, so rows are filed under the real
 /// organization id and one warehouse can hold several organizations.
@@ -9,7 +9,7 @@ import Warehouse
 /// costs result. An organization with no costs in that time cannot be told apart and is filed as
 /// `default` until a later run learns its id.
 public struct OrganizationProbe {
-    public static let fallback = OrganizationRegistry.placeholder
+    public static let fallback = StreamSpec.unknownOrganization
     public static let days: Int64 = 179
 
     public let client: UsageAPIClient

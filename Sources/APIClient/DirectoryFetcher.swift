@@ -38,7 +38,7 @@ public struct DirectoryFetcher {
             guard page.hasMore, let next = page.lastID else { return }
             // A cursor that does not move would page forever.
             guard seen.insert(next).inserted, !page.entries.isEmpty else {
-                throw Runner.LoopingCursor(reason: "the \(list) listing repeats itself after '\(next)'")
+                throw LoopingCursor(reason: "the \(list) listing repeats itself after '\(next)'")
             }
             after = next
         } while true

@@ -1,3 +1,4 @@
+import Digest
 import Zstd
 
 /// A response body as the archive keeps it: one zstd frame, with the SHA-256 and size of the raw
@@ -34,7 +35,7 @@ public struct CompressedBody: Sendable {
     public func stream(verify: Bool) throws -> (inout [UInt8]) throws -> Bool {
         let decompressor: ZstdDecompressor
         do { decompressor = try ZstdDecompressor(zstd) } catch { throw Unreadable(reason: "\(error)") }
-        var hasher: SHA256.Hasher? = verify ? SHA256.Hasher() : nil
+        let hasher: SHA256.Hasher? = verify ? SHA256.Hasher() : nil
         let expected = sha256
         return { buffer in
             let more: Bool
@@ -57,7 +58,7 @@ public struct CompressedBody: Sendable {
 /// Builds a `CompressedBody` from bytes that arrive in pieces (an HTTP response as it is received).
 /// Not `Sendable`: it owns a compression context.
 public final class CompressedBodyWriter {
-    private var hasher = SHA256.Hasher()
+    private let hasher = SHA256.Hasher()
     private let compressor: ZstdCompressor
 
     public init(level: Int32 = Zstd.defaultLevel) throws {

@@ -1,7 +1,8 @@
 import Curl
 import Foundation
+import Bodies
+import JSON
 import UsageAPI
-import Warehouse
 
 /// A page as fetched: the request (path and query, never headers), the body as the archive keeps
 /// it (compressed while it arrived; the raw page is never held whole), and its summary.
