@@ -18,17 +18,12 @@ import platform
 import subprocess
 import sys
 import time
-import urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "scripts"))
+import harness  # noqa: E402 (scripts/harness.py, found through the line above)
+from harness import DAY, ROOT, TODAY, iso, psql  # noqa: E402
+
 BIN = ROOT / ".build" / "release"
-DAY = 86400
-# The simulator and usage-etl both run on the real clock; the ranges end at today's midnight (UTC).
-TODAY = int(time.time()) // DAY * DAY
-
-
-def iso(seconds):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def sh(*args, env=None, check=True, capture=True):
@@ -39,14 +34,9 @@ def sh(*args, env=None, check=True, capture=True):
     return result
 
 
-def psql(url, sql):
-    return sh("psql", "-X", "-qAt", url, "-c", sql).stdout.strip()
-
-
 def fresh_database(admin_url, name):
-    psql(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    psql(admin_url, f"CREATE DATABASE {name}")
-    url = admin_url.replace(":///postgres", f":///{name}")
+    """A new, migrated database `name`."""
+    url = harness.fresh_database(admin_url, name)
     sh(str(BIN / "usage-etl"), "migrate", env={**os.environ, "DATABASE_URL": url})
     return url
 
@@ -61,16 +51,6 @@ def timed_child(args, env):
         sys.exit(f"bench: {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-3000:]}")
     peak_kib = int(result.stderr.strip().splitlines()[-1])
     return seconds, peak_kib / 1024, result
-
-
-def sim_stats(base):
-    with urllib.request.urlopen(base.replace("/v1", "/__sim/stats")) as response:
-        return json.load(response)
-
-
-def sim_reset(base):
-    request = urllib.request.Request(base.replace("/v1", "/__sim/reset"), method="POST")
-    urllib.request.urlopen(request).read()
 
 
 DLT_VENV = ROOT / ".build" / "dlt-venv"
@@ -90,27 +70,25 @@ def dlt_python():
 
 
 def main():
-    admin_url = sh(str(ROOT / "scripts" / "pg.sh"), "url").stdout.strip()
-    sim = subprocess.Popen([str(BIN / "usage-api-sim"), "--port", "0", "--preset", "large"],
-                           stdout=subprocess.PIPE, text=True)
-    base = sim.stdout.readline().strip()
+    admin_url = harness.admin_url()
+    sim = harness.Simulator(BIN, "--preset", "large")
+    base = sim.base
     results = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                            "processor": platform.processor() or platform.machine()},
                "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     try:
-        env_base = {**os.environ, "OPENAI_BASE_URL": base, "OPENAI_ADMIN_KEY": "sk-admin-simulator-key",
-                    "OPENAI_ORGANIZATION": "org-bench", "USAGE_ETL_LOG_LEVEL": "warning"}
+        env_base = sim.environment("org-bench", os.environ, USAGE_ETL_LOG_LEVEL="warning")
         backfills = []
         for months in (1, 3, 6):
             url = fresh_database(admin_url, f"bench_{months}m")
             env = {**env_base, "DATABASE_URL": url}
             since = TODAY - months * 30 * DAY
-            sim_reset(base)
+            sim.reset()
             seconds, rss, _ = timed_child([str(BIN / "usage-etl"), "backfill", "--since", iso(since),
                                            "--until", iso(TODAY), "--endpoint", "completions", "--bucket-width", "1h",
                                            "--requests-per-minute", "100000", "--parallelism", "2"], env)
             rows = int(psql(url, "SELECT count(*) FROM warehouse.fact_completions"))
-            requests = sim_stats(base)["requests"]
+            requests = sim.stats()["requests"]
             hours = (TODAY - since) // 3600
             minimum = -(-hours // 168)
             backfills.append({"months": months, "rows": rows, "seconds": round(seconds, 2),
@@ -120,7 +98,7 @@ def main():
                   flush=True)
         results["backfill"] = backfills
         six = backfills[-1]
-        url = admin_url.replace(":///postgres", ":///bench_6m")
+        url = harness.database_url(admin_url, "bench_6m")
         env = {**env_base, "DATABASE_URL": url}
 
         # Load from the archive (decode + COPY + merge) against raw COPY of the same rows.
@@ -156,18 +134,18 @@ def main():
               f"{rows / keyed_seconds:.0f} rows/s (ratio {keyed_seconds / replay_seconds:.2f})", flush=True)
 
         # An idle sync: nothing new exists; only the lookback is fetched again, then the names.
-        sim_reset(base)
+        sim.reset()
         idle_seconds, _, _ = timed_child([str(BIN / "usage-etl"), "sync", "--endpoint", "completions", "--bucket-width", "1h",
                                           "--requests-per-minute", "100000"], env)
-        by_endpoint = sim_stats(base)["by_endpoint"]
+        by_endpoint = sim.stats()["by_endpoint"]
         usage_requests = by_endpoint.get("completions", 0)
         directory_requests = sum(by_endpoint.values()) - usage_requests
-        sim_reset(base)
+        sim.reset()
         bare_seconds, _, _ = timed_child([str(BIN / "usage-etl"), "sync", "--endpoint", "completions", "--bucket-width", "1h",
                                           "--requests-per-minute", "100000", "--skip-dimensions"], env)
         results["idle_sync"] = {"seconds": round(idle_seconds, 2), "usage_requests": usage_requests,
                                 "directory_requests": directory_requests,
-                                "seconds_without_names": round(bare_seconds, 2), "requests_without_names": sim_stats(base)["requests"]}
+                                "seconds_without_names": round(bare_seconds, 2), "requests_without_names": sim.stats()["requests"]}
         print(f"idle sync: {idle_seconds:.2f} s, {usage_requests} usage requests + {directory_requests} directory requests "
               f"(names refresh); --skip-dimensions: {bare_seconds:.2f} s, {results['idle_sync']['requests_without_names']} requests",
               flush=True)
@@ -198,12 +176,14 @@ def main():
                               "ratio": round(int(raw) / int(compressed), 1)}
         print(f"archive: {int(raw) / 1e6:.1f} MB raw, {int(compressed) / 1e6:.1f} MB compressed ({int(raw) / int(compressed):.1f}x)")
     finally:
-        sim.terminate()
-        sim.wait()
+        sim.stop()
     out = ROOT / "bench" / "results.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except harness.HarnessError as error:
+        sys.exit(f"bench: {error}")

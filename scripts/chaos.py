@@ -19,7 +19,6 @@ as running, and no advisory lock held once the processes have ended. Prints `N p
 The PostgreSQL cluster of scripts/pg.sh must be running.
 """
 import argparse
-import json
 import os
 import pathlib
 import random
@@ -28,11 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-DAY = 86400
-TODAY = int(time.time()) // DAY * DAY
+import harness
+from harness import DAY, ROOT, TODAY, iso
+
 SINCE, UNTIL = TODAY - 12 * DAY, TODAY - 2 * DAY
 KEY = "sk-admin-chaos-drill-key-0123456789"
 VIEWS = ["completions_usage", "embeddings_usage", "costs"]
@@ -51,12 +49,6 @@ bucket_width = "1d"
 """
 PIPELINE_FILE = pathlib.Path(tempfile.gettempdir()) / f"usage-etl-chaos-{os.getpid()}.toml"
 LOAD = ["--pipeline", str(PIPELINE_FILE)]
-
-
-def iso(seconds):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
-
-
 BACKFILL = ["backfill", "--since", iso(SINCE), "--until", iso(UNTIL)] + LOAD
 
 
@@ -64,44 +56,35 @@ class DrillFailed(Exception):
     pass
 
 
+# What fails a drill: its own checks, a shared step (psql), a usage-etl that does not end.
+FAILURES = (DrillFailed, harness.HarnessError, subprocess.TimeoutExpired)
+
+
 class Drills:
     def __init__(self, bin_dir):
         self.bin = pathlib.Path(bin_dir)
-        self.admin_url = subprocess.run([str(ROOT / "scripts" / "pg.sh"), "url"], check=True, text=True,
-                                        stdout=subprocess.PIPE).stdout.strip()
-        self.sim = subprocess.Popen([str(self.bin / "usage-api-sim"), "--port", "0", "--admin-key-value", KEY],
-                                    stdout=subprocess.PIPE, text=True)
-        self.base = self.sim.stdout.readline().strip()
-        if not self.base.startswith("http"):
-            sys.exit("chaos: the simulator did not start")
+        self.admin_url = harness.admin_url()
+        try:
+            self.sim = harness.Simulator(self.bin, key=KEY)
+        except harness.HarnessError as error:
+            sys.exit(f"chaos: {error}")
         self.reference = None
         self.counter = 0
 
     def close(self):
-        self.sim.terminate()
-        self.sim.wait()
+        self.sim.stop()
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def psql(self, url, sql):
-        result = subprocess.run(["psql", "-X", "-qAt", url, "-c", sql], text=True, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        if result.returncode != 0:
-            raise DrillFailed(f"psql failed: {result.stderr.strip()}")
-        return result.stdout.strip()
-
     def database(self, name):
         self.counter += 1
-        db = f"chaos_{self.counter}_{name}"[:60]
-        self.psql(self.admin_url, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-        self.psql(self.admin_url, f"CREATE DATABASE {db}")
-        url = self.admin_url.replace(":///postgres", f":///{db}")
+        url = harness.fresh_database(self.admin_url, f"chaos_{self.counter}_{name}"[:60])
         self.run(["migrate"], url, expect=0)
         return url
 
     def env(self, url, **extra):
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OPENAI_ADMIN_KEY": KEY, "OPENAI_BASE_URL": self.base,
-               "DATABASE_URL": url, "OPENAI_ORGANIZATION": "org-chaos", "USAGE_ETL_BASE_BACKOFF": "0.05"}
+        env = self.sim.environment("org-chaos", {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                                   DATABASE_URL=url, USAGE_ETL_BASE_BACKOFF="0.05")
         env.update(extra)
         return env
 
@@ -116,21 +99,13 @@ class Drills:
             raise DrillFailed(f"usage-etl {' '.join(args[:1])} exited {process.returncode}, expected {expect}:\n{output[-2000:]}")
         return process.returncode, output
 
-    def control(self, path):
-        request = urllib.request.Request(self.base.replace("/v1", path), method="POST")
-        urllib.request.urlopen(request).read()
-
     def faults(self, rate=0.0, kinds="429,500,502,503,reset,truncated,malformed,wrong-type,timeout", latency=0, ttl=""):
-        self.control(f"/__sim/faults?rate={rate}&kinds={kinds}&latency_ms={latency}&cursor_ttl={ttl}")
-
-    def stats(self):
-        with urllib.request.urlopen(self.base.replace("/v1", "/__sim/stats")) as response:
-            return json.load(response)
+        self.sim.control(f"/__sim/faults?rate={rate}&kinds={kinds}&latency_ms={latency}&cursor_ttl={ttl}")
 
     def digest(self, url, since=SINCE, until=UNTIL):
         parts = []
         for view in VIEWS:
-            parts.append(self.psql(url, f"""
+            parts.append(harness.psql(url, f"""
                 SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))
                 FROM analytics.{view} t
                 WHERE bucket_start >= to_timestamp({since}) AND bucket_start < to_timestamp({until})"""))
@@ -138,15 +113,15 @@ class Drills:
 
     def verify(self, url, since=SINCE, until=UNTIL):
         """The warehouse equals the clean load; no window left unfinished; no claim left behind."""
-        unfinished = self.psql(url, "SELECT count(*) FROM etl.windows WHERE state <> 'done'")
+        unfinished = harness.psql(url, "SELECT count(*) FROM etl.windows WHERE state <> 'done'")
         if unfinished != "0":
             raise DrillFailed(f"{unfinished} windows not done: " +
-                              self.psql(url, "SELECT string_agg(state || ' ' || coalesce(last_error, ''), '; ') FROM etl.windows WHERE state <> 'done'"))
-        running = self.psql(url, "SELECT count(*) FROM etl.runs WHERE outcome = 'running'")
+                              harness.psql(url, "SELECT string_agg(state || ' ' || coalesce(last_error, ''), '; ') FROM etl.windows WHERE state <> 'done'"))
+        running = harness.psql(url, "SELECT count(*) FROM etl.runs WHERE outcome = 'running'")
         if running != "0":
             raise DrillFailed(f"{running} runs still recorded as running after every process ended")
         database = url.split(":///", 1)[1].split("?", 1)[0]
-        locks = self.psql(self.admin_url, f"""SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+        locks = harness.psql(self.admin_url, f"""SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
                                              WHERE l.locktype = 'advisory' AND d.datname = '{database}'""")
         if locks != "0":
             raise DrillFailed(f"{locks} advisory locks still held after every process ended")
@@ -181,12 +156,12 @@ class Drills:
         """Starts a backfill and kills it with SIGKILL once its windows are planned and loading."""
         process = self.start(BACKFILL, url)
         deadline = time.time() + 30
-        while time.time() < deadline and self.psql(url, "SELECT count(*) FROM etl.windows WHERE state <> 'pending'") == "0":
+        while time.time() < deadline and harness.psql(url, "SELECT count(*) FROM etl.windows WHERE state <> 'pending'") == "0":
             time.sleep(0.02)
         time.sleep(random.Random(seed).uniform(0.0, 1.0))
         process.send_signal(signal.SIGKILL)
         process.wait()
-        return self.psql(url, "SELECT count(*) FROM etl.windows WHERE state <> 'done'")
+        return harness.psql(url, "SELECT count(*) FROM etl.windows WHERE state <> 'done'")
 
     def sigkill_then_rerun(self, seed):
         """A backfill killed mid-window; only `rerun --failed` runs after it, and leaves the exact data."""
@@ -227,10 +202,10 @@ class Drills:
         `rerun --failed` completes them once the faults stop."""
         self.faults(rate=0.1)
         url = self.database("faults")
-        self.control("/__sim/reset")
+        self.sim.reset()
         status, output = self.run(BACKFILL, url, USAGE_ETL_MAX_ATTEMPTS="2")
-        stats = self.stats()
-        failed = self.psql(url, "SELECT count(*) FROM etl.windows WHERE state = 'failed'")
+        stats = self.sim.stats()
+        failed = harness.psql(url, "SELECT count(*) FROM etl.windows WHERE state = 'failed'")
         if status not in (0, 1) or (status == 1) != (failed != "0"):
             raise DrillFailed(f"backfill under faults exited {status} with {failed} failed windows:\n{output[-1500:]}")
         self.faults()
@@ -258,7 +233,7 @@ class Drills:
         """Four syncs at once: all succeed, exact data, no window (or directory page) fetched twice at once."""
         self.faults(latency=20)
         url = self.database("syncs")
-        self.control("/__sim/reset")
+        self.sim.reset()
         # 12 days (plus the 6 h lookback) back from any hour of today reach SINCE + DAY, where the check starts;
         # 11 days did only before 06:00 UTC.
         syncs = [self.start(["sync", "--initial-days", "12"] + LOAD, url) for _ in range(4)]
@@ -266,7 +241,7 @@ class Drills:
             output, _ = process.communicate(timeout=600)
             if process.returncode != 0:
                 raise DrillFailed(f"a concurrent sync exited {process.returncode}:\n{output[-1500:]}")
-        in_flight = self.stats()["max_same_window_in_flight"]
+        in_flight = self.sim.stats()["max_same_window_in_flight"]
         self.faults()
         if in_flight != 1:
             raise DrillFailed(f"the same window was in flight {in_flight} times at once")
@@ -278,15 +253,15 @@ class Drills:
         url = self.database("cursor")
         process = self.start(BACKFILL, url)
         deadline = time.time() + 30
-        while time.time() < deadline and self.psql(url, "SELECT count(*) FROM etl.windows WHERE next_page IS NOT NULL") == "0":
+        while time.time() < deadline and harness.psql(url, "SELECT count(*) FROM etl.windows WHERE next_page IS NOT NULL") == "0":
             time.sleep(0.05)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        if self.psql(url, "SELECT count(*) FROM etl.windows WHERE next_page IS NOT NULL AND state <> 'done'") == "0":
+        if harness.psql(url, "SELECT count(*) FROM etl.windows WHERE next_page IS NOT NULL AND state <> 'done'") == "0":
             raise DrillFailed("no window was left with a checkpointed cursor to expire")
         time.sleep(2.5)
         self.run(BACKFILL, url, expect=0)
-        restarted = self.psql(url, "SELECT count(*) FROM etl.windows WHERE generation > 0")
+        restarted = harness.psql(url, "SELECT count(*) FROM etl.windows WHERE generation > 0")
         self.faults()
         if restarted == "0":
             raise DrillFailed("no window restarted from its start after its cursor expired")
@@ -322,7 +297,7 @@ def main():
                 note = drill()
                 passed += 1
                 print(f"PASS {name} ({time.time() - t0:.1f} s{'; ' + note if note else ''})", flush=True)
-            except (DrillFailed, subprocess.TimeoutExpired) as error:
+            except FAILURES as error:
                 failed += 1
                 print(f"FAIL {name}: {error}", flush=True)
     finally:
