@@ -32,13 +32,13 @@ public struct DirectoryRefresh {
     /// advisory lock, so a killed run's claim ends with its connection): when another is under
     /// way, `waitIfBusy` waits for it and then refreshes, otherwise this returns at once, skipped.
     public func run(organization: String, waitIfBusy: Bool = true) throws -> Outcome {
-        let key: [PostgresValue] = [.text("usage-etl directory"), .text(organization)]
+        let lock = AdvisoryLock.directoryRefresh(organization: organization)
         if waitIfBusy {
-            try connection.query("SELECT pg_advisory_lock(hashtext($1), hashtext($2))", key)
-        } else if try connection.query("SELECT pg_try_advisory_lock(hashtext($1), hashtext($2))", key).scalar != "t" {
+            try lock.lock(on: connection)
+        } else if try !lock.tryLock(on: connection) {
             return Outcome(projects: 0, users: 0, apiKeys: 0, serviceAccounts: 0, changes: 0, requests: 0, skipped: true)
         }
-        defer { _ = try? connection.query("SELECT pg_advisory_unlock(hashtext($1), hashtext($2))", key) }
+        defer { _ = try? lock.unlock(on: connection) }
         let started = Date()
         var fetcher = DirectoryFetcher(client: UsageAPIClient(configuration: configuration,
                                                              limiter: RateLimiter(requestsPerMinute: configuration.requestsPerMinute)))

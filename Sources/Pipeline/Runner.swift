@@ -148,10 +148,9 @@ public final class Runner: Sendable {
                 summary.windowsSkipped += 1 // finished by another worker meanwhile
                 return summary
             }
-            try store.markRunning(window.id)
+            window = try store.markRunning(window.id)
             if window.state == .done {
-                try store.restart(window.id) // a refetch of a loaded window starts a new generation
-                window = try store.window(id: window.id)!
+                window = try store.restart(window.id) // a refetch of a loaded window starts a new generation
             }
             try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
                                     summary: &summary, onPage: onPage)
@@ -162,8 +161,7 @@ public final class Runner: Sendable {
                 // A fetch checks a page's syntax and bucket times; its results are decoded here. A page
                 // they fail in is treated like a damaged body: the window is fetched again, once.
                 logger.warning("\(label): \(error); fetching the window again")
-                try store.restart(window.id)
-                window = try store.window(id: window.id)!
+                window = try store.restart(window.id)
                 try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
                                         summary: &summary, onPage: onPage)
                 do {
@@ -198,7 +196,6 @@ public final class Runner: Sendable {
     /// Fetches pages from the window's checkpoint until the last one, archiving each with its cursor.
     func fetchRemainingPages(_ window: inout WindowRecord, spec: StreamSpec, store: WindowStore, connection: PostgresConnection,
                              client: UsageAPIClient, summary: inout RunSummary, onPage: () -> Void = {}) throws {
-        let archive = Archive(connection: connection)
         var seen = Set<String>()
         var restarts = 0
         var lastBucketStart = Int64.min
@@ -218,8 +215,7 @@ public final class Runner: Sendable {
                 fetched = try client.fetch(spec, window: window.range, cursor: window.nextPage)
             } catch let error as APIError where error.isInvalidCursor && window.nextPage != nil && restarts < 2 {
                 logger.warning("\(spec.endpoint.name): page cursor refused (\(error)); restarting window from its start")
-                try store.restart(window.id)
-                window = try store.window(id: window.id)!
+                window = try store.restart(window.id)
                 seen.removeAll()
                 restarts += 1
                 continue
@@ -237,12 +233,8 @@ public final class Runner: Sendable {
                 }
                 lastBucketStart = last
             }
-            try archive.storePage(windowID: window.id, generation: window.generation, pageIndex: window.pagesFetched,
-                                  endpoint: spec.endpoint.name, requestQuery: fetched.requestQuery, status: fetched.status,
-                                  body: fetched.body, nextPage: next, fetchedAt: fetchedAt)
-            if window.pagesFetched == 0 { window.fetchedAt = fetchedAt }
-            window.pagesFetched += 1
-            window.nextPage = next
+            window = try store.recordPage(of: window, endpoint: spec.endpoint.name, requestQuery: fetched.requestQuery,
+                                          status: fetched.status, body: fetched.body, nextPage: next, fetchedAt: fetchedAt)
             summary.pages += 1
             summary.bytes += fetched.body.rawBytes
             summary.retries += fetched.retries

@@ -41,16 +41,10 @@ struct WindowLoader {
                         try buckets.next()
                     }
                     for warning in Set(buckets.warnings) { logger.warning("\(spec.endpoint.name): \(warning)") }
-                    try connection.query("""
-                        UPDATE etl.windows SET state = 'done', provisional = coalesce($2::boolean, provisional), rows_loaded = $3,
-                               loaded_at = now(), loaded_fetched_at = coalesce(fetched_at, loaded_fetched_at, now()),
-                               loaded_fetch_seq = coalesce(fetch_seq, loaded_fetch_seq, nextval('etl.fetch_seq')),
-                               last_error = NULL, updated_at = now()
-                        WHERE window_id = $1
-                        """, [.int64(window.id), provisional.map { .bool($0) } ?? .null, .int(rows)])
+                    try store.markDone(window.id, rows: rows, provisional: provisional)
                     return rows
                 }
-            } catch let error as PostgresError where ["40P01", "40001"].contains(error.sqlState ?? "") && attempt < Self.attempts {
+            } catch let error as PostgresError where error.isOne(of: .deadlockDetected, .serializationFailure) && attempt < Self.attempts {
                 logger.warning("\(spec.endpoint.name): load of window \(window.id) lost a lock race (\(error.sqlState ?? "")); trying again")
                 attempt += 1
             }

@@ -15,7 +15,7 @@ public final class PostgresConnection {
         guard PQstatus(conn) == CONNECTION_OK else {
             let message = Self.trimmed(PQerrorMessage(conn))
             PQfinish(conn)
-            throw PostgresError(operation: .connect, sqlState: "08001", message: message)
+            throw PostgresError(operation: .connect, sqlState: SQLState.unableToConnect.rawValue, message: message)
         }
         handle = conn
         // Quiet NOTICEs (e.g. "schema already exists") instead of libpq printing them to stderr.
@@ -194,7 +194,7 @@ public final class PostgresConnection {
     }
 
     private func connectionError(_ statement: String, operation: PostgresError.Operation = .query) -> PostgresError {
-        PostgresError(operation: operation, sqlState: isHealthy ? nil : "08006",
+        PostgresError(operation: operation, sqlState: isHealthy ? nil : SQLState.connectionFailure.rawValue,
                       message: Self.trimmed(PQerrorMessage(handle)), statement: statement)
     }
 
@@ -205,7 +205,7 @@ public final class PostgresConnection {
         }
         let primary = field(Int32(UInt8(ascii: "M"))) ?? Self.trimmed(PQresultErrorMessage(result))
         var sqlState = field(Int32(UInt8(ascii: "C")))
-        if sqlState == nil && !isHealthy { sqlState = "08006" }
+        if sqlState == nil && !isHealthy { sqlState = SQLState.connectionFailure.rawValue }
         return PostgresError(operation: operation, sqlState: sqlState,
                              message: primary.isEmpty ? Self.trimmed(PQerrorMessage(handle)) : primary,
                              detail: field(Int32(UInt8(ascii: "D"))), hint: field(Int32(UInt8(ascii: "H"))),

@@ -26,7 +26,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
 
     /// True when the connection itself was lost (server restart, network), not a statement error.
     public var isConnectionFailure: Bool {
-        operation == .connect || sqlState?.hasPrefix("08") == true || sqlState == "57P01"
+        operation == .connect || code?.isConnectionException == true || code == .adminShutdown
     }
 
     public var description: String {

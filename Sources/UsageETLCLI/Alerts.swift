@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import Postgres
 import UsageAPI
+import Warehouse
 
 /// `usage-etl alerts`: budget and anomaly alerts for a scheduler to page on.
 struct Alerts: ParsableCommand {
@@ -32,48 +32,30 @@ struct Alerts: ParsableCommand {
 
     func run() throws {
         let connection = try DatabaseOptions.connectMigrated()
-        let moment: PostgresValue = at.map { .unixSeconds($0.seconds) } ?? .null
         var alerts: [Alert] = []
-        let budgets = try connection.query("""
-            SELECT budget_id::text, coalesce(s.name, scope || coalesce(' ' || s.project_id, '')) AS label, s.organization_id, scope,
-                   s.project_id, p.name AS project_name, currency, month::text, monthly_amount::text, spend_to_date::text,
-                   projected_month_end::text, remaining_daily_allowance::text, used_fraction::text, s.status
-            FROM analytics.budget_status_at(coalesce($1::timestamptz, now())) s
-            LEFT JOIN analytics.projects p ON p.project_id = s.project_id
-            WHERE s.status <> 'normal' ORDER BY budget_id
-            """, [moment])
-        for row in 0..<budgets.count {
-            let status = budgets[row, "status"]!
+        for budget in try AlertQueries.budgets(at: at?.seconds, on: connection) {
+            let status = budget["status"] ?? "-"
             let severity = status == "warning" ? "warning" : "critical"
-            let used = (Double(budgets[row, "used_fraction"] ?? "0") ?? 0) * 100
+            let used = (Double(budget["used_fraction"] ?? "0") ?? 0) * 100
             alerts.append(Alert(
                 kind: "budget", severity: severity,
-                summary: "budget \(budgets[row, "label"]!) is \(status): \(budgets[row, "spend_to_date"]!) of \(budgets[row, "monthly_amount"]!) \(budgets[row, "currency"]!) spent (\(String(format: "%.1f", used))%), projected \(budgets[row, "projected_month_end"] ?? "-") by month end",
-                fields: ["budget_id": budgets[row, "budget_id"], "organization_id": budgets[row, "organization_id"],
-                         "scope": budgets[row, "scope"], "project_id": budgets[row, "project_id"],
-                         "project_name": budgets[row, "project_name"], "month": budgets[row, "month"],
-                         "status": status, "monthly_amount": budgets[row, "monthly_amount"],
-                         "spend_to_date": budgets[row, "spend_to_date"], "projected_month_end": budgets[row, "projected_month_end"],
-                         "remaining_daily_allowance": budgets[row, "remaining_daily_allowance"], "currency": budgets[row, "currency"]]))
+                summary: "budget \(budget["label"] ?? "-") is \(status): \(budget["spend_to_date"] ?? "-") of \(budget["monthly_amount"] ?? "-") \(budget["currency"] ?? "") spent (\(String(format: "%.1f", used))%), projected \(budget["projected_month_end"] ?? "-") by month end",
+                fields: ["budget_id": budget["budget_id"], "organization_id": budget["organization_id"],
+                         "scope": budget["scope"], "project_id": budget["project_id"],
+                         "project_name": budget["project_name"], "month": budget["month"],
+                         "status": status, "monthly_amount": budget["monthly_amount"],
+                         "spend_to_date": budget["spend_to_date"], "projected_month_end": budget["projected_month_end"],
+                         "remaining_daily_allowance": budget["remaining_daily_allowance"], "currency": budget["currency"]]))
         }
-        let anomalies = try connection.query("""
-            SELECT grain, to_char(period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS period_start, organization_id,
-                   project_id, model, metric, value::text, round(baseline_median::numeric, 2)::text AS baseline_median,
-                   score::text, direction, severity
-            FROM analytics.anomalies
-            WHERE period_start >= coalesce($2::timestamptz, now()) - make_interval(days => $1)
-              AND period_start <= coalesce($2::timestamptz, now())
-            ORDER BY period_start, project_id, model, metric
-            """, [.int(days), moment])
-        for row in 0..<anomalies.count {
+        for anomaly in try AlertQueries.anomalies(days: days, at: at?.seconds, on: connection) {
             alerts.append(Alert(
-                kind: "anomaly", severity: anomalies[row, "severity"]!,
-                summary: "\(anomalies[row, "metric"]!) \(anomalies[row, "direction"]!) on \(anomalies[row, "grain"]!) \(anomalies[row, "period_start"]!) for project \(anomalies[row, "project_id"] ?? "-") model \(anomalies[row, "model"] ?? "-"): \(anomalies[row, "value"]!) against a median of \(anomalies[row, "baseline_median"]!) (score \(anomalies[row, "score"] ?? "-"))",
-                fields: ["grain": anomalies[row, "grain"], "period_start": anomalies[row, "period_start"],
-                         "organization_id": anomalies[row, "organization_id"], "project_id": anomalies[row, "project_id"],
-                         "model": anomalies[row, "model"], "metric": anomalies[row, "metric"], "value": anomalies[row, "value"],
-                         "baseline_median": anomalies[row, "baseline_median"], "score": anomalies[row, "score"],
-                         "direction": anomalies[row, "direction"]]))
+                kind: "anomaly", severity: anomaly["severity"] ?? "warning",
+                summary: "\(anomaly["metric"] ?? "-") \(anomaly["direction"] ?? "-") on \(anomaly["grain"] ?? "-") \(anomaly["period_start"] ?? "-") for project \(anomaly["project_id"] ?? "-") model \(anomaly["model"] ?? "-"): \(anomaly["value"] ?? "-") against a median of \(anomaly["baseline_median"] ?? "-") (score \(anomaly["score"] ?? "-"))",
+                fields: ["grain": anomaly["grain"], "period_start": anomaly["period_start"],
+                         "organization_id": anomaly["organization_id"], "project_id": anomaly["project_id"],
+                         "model": anomaly["model"], "metric": anomaly["metric"], "value": anomaly["value"],
+                         "baseline_median": anomaly["baseline_median"], "score": anomaly["score"],
+                         "direction": anomaly["direction"]]))
         }
         let critical = alerts.filter { $0.severity == "critical" }.count
         if json {

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Warehouse
 
 /// Where the warehouse is: `DATABASE_URL`, or libpq's own `PG*` variables when it is unset.
 struct DatabaseOptions {
@@ -17,7 +18,7 @@ struct DatabaseOptions {
     /// Connects and checks the schema exists, so a missing `migrate` is a clear configuration error.
     static func connectMigrated() throws -> PostgresConnection {
         let connection = try connect()
-        let ready = try connection.query("SELECT to_regclass('etl.windows') IS NOT NULL").scalar == "t"
+        let ready = try Migrator.isMigrated(connection)
         guard ready else { throw CommandFailure.usage("the warehouse schema is missing: run `usage-etl migrate` first") }
         return connection
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import Postgres
+import Warehouse
 
 /// The run's figures in Prometheus text format, written atomically (temporary file, then rename)
 /// so node_exporter's textfile collector never reads half a file.
@@ -14,9 +15,7 @@ struct MetricsFile {
         let labels = "command=\"\(command)\""
         let now = Date()
         // The last success survives failed runs: it comes from etl.runs, not from this run.
-        let lastSuccess = try connection.query("""
-            SELECT coalesce(extract(epoch FROM max(finished_at)), 0)::bigint FROM etl.runs WHERE command = $1 AND outcome = 'succeeded'
-            """, [.text(command)]).scalar ?? "0"
+        let lastSuccess = String(try RunLog(connection: connection).lastSuccess(of: command))
         var lines: [String] = []
         func metric(_ name: String, _ help: String, _ type: String, _ samples: [(String, String)]) {
             lines.append("# HELP usage_etl_\(name) \(help)")

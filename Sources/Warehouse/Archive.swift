@@ -1,7 +1,6 @@
 import Bodies
 import Postgres
 import UsageAPI
-import Zstd
 
 /// A stored page whose bytes no longer match their recorded SHA-256, or do not decompress.
 public struct ArchiveError: Error, CustomStringConvertible {
@@ -22,34 +21,26 @@ public struct Archive {
     public let connection: PostgresConnection
     public init(connection: PostgresConnection) { self.connection = connection }
 
-    /// Archives a page and advances the window's checkpoint, in one transaction. The first page of a
-    /// generation also records its fetch time, `fetchedAt` (Unix seconds).
-    public func storePage(windowID: Int64, generation: Int, pageIndex: Int, endpoint: String, requestQuery: String,
-                          status: Int, body: CompressedBody, nextPage: String?, fetchedAt: Int64) throws {
+    /// Stores a page (its body once per distinct content) under its window, generation and index.
+    /// Only `WindowStore.recordPage` calls this, in the transaction that advances the checkpoint.
+    func store(windowID: Int64, generation: Int, pageIndex: Int, endpoint: String, requestQuery: String,
+               status: Int, body: CompressedBody, nextPage: String?) throws {
         let digest = body.sha256
-        try connection.transaction {
-            let known = try connection.query("SELECT 1 FROM raw.bodies WHERE body_sha256 = $1", [.bytea(digest)]).count > 0
-            if !known {
-                try connection.query("""
-                    INSERT INTO raw.bodies (body_sha256, raw_bytes, compressed_bytes, body_zstd)
-                    VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
-                    """, [.bytea(digest), .int(body.rawBytes), .int(body.zstd.count), .bytea(body.zstd)])
-            }
+        let known = try connection.query("SELECT 1 FROM raw.bodies WHERE body_sha256 = $1", [.bytea(digest)]).count > 0
+        if !known {
             try connection.query("""
-                INSERT INTO raw.pages (window_id, generation, page_index, endpoint, request_query, http_status, body_sha256, next_page)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                ON CONFLICT (window_id, generation, page_index) DO UPDATE
-                SET request_query = excluded.request_query, http_status = excluded.http_status,
-                    body_sha256 = excluded.body_sha256, next_page = excluded.next_page, fetched_at = now()
-                """, [.int64(windowID), .int(generation), .int(pageIndex), .text(endpoint), .text(requestQuery),
-                      .int(status), .bytea(digest), .optionalText(nextPage)])
-            try connection.query("""
-                UPDATE etl.windows SET next_page = $2, pages_fetched = $3, updated_at = now(),
-                       fetched_at = CASE WHEN $3 = 1 THEN to_timestamp($4) ELSE fetched_at END,
-                       fetch_seq = CASE WHEN $3 = 1 THEN nextval('etl.fetch_seq') ELSE fetch_seq END
-                WHERE window_id = $1
-                """, [.int64(windowID), .optionalText(nextPage), .int(pageIndex + 1), .int64(fetchedAt)])
+                INSERT INTO raw.bodies (body_sha256, raw_bytes, compressed_bytes, body_zstd)
+                VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+                """, [.bytea(digest), .int(body.rawBytes), .int(body.zstd.count), .bytea(body.zstd)])
         }
+        try connection.query("""
+            INSERT INTO raw.pages (window_id, generation, page_index, endpoint, request_query, http_status, body_sha256, next_page)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (window_id, generation, page_index) DO UPDATE
+            SET request_query = excluded.request_query, http_status = excluded.http_status,
+                body_sha256 = excluded.body_sha256, next_page = excluded.next_page, fetched_at = now()
+            """, [.int64(windowID), .int(generation), .int(pageIndex), .text(endpoint), .text(requestQuery),
+                  .int(status), .bytea(digest), .optionalText(nextPage)])
     }
 
     /// The compressed bodies of one fetch generation of a window, in page order. They are

@@ -74,13 +74,14 @@ public struct Migrator {
             );
             """)
         // One migrator at a time across processes.
-        try connection.query("SELECT pg_advisory_lock(7401001)")
-        defer { _ = try? connection.query("SELECT pg_advisory_unlock(7401001)") }
+        try AdvisoryLock.migrations.lock(on: connection)
+        defer { _ = try? AdvisoryLock.migrations.unlock(on: connection) }
 
         let applied = try connection.query("SELECT version, name, checksum FROM etl.schema_migrations ORDER BY version")
         var recorded: [Int: (name: String, checksum: String)] = [:]
-        for row in applied.rows {
-            recorded[Int(row[0]!)!] = (row[1]!, row[2]!)
+        for row in applied.typedRows {
+            let (version, name, checksum) = try row.decode(Int.self, String.self, String.self)
+            recorded[version] = (name, checksum)
         }
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         for (version, entry) in recorded.sorted(by: { $0.key < $1.key }) where known[version] == nil {
@@ -119,7 +120,7 @@ public struct Migrator {
                                          [.int(migration.version), .text(migration.name), .text(migration.checksum)])
                 }
                 return
-            } catch let error as PostgresError where attempt < Self.attempts && ["23505", "42710"].contains(error.sqlState ?? "") {
+            } catch let error as PostgresError where attempt < Self.attempts && error.isOne(of: .uniqueViolation, .duplicateObject) {
                 attempt += 1
             }
         }

@@ -56,7 +56,7 @@ public struct OrganizationRegistry {
     /// loaded them cannot be told, and nothing is moved: nil).
     public func adopt(placeholderRowsOf fingerprint: String, as organization: String) throws -> Adoption? {
         try connection.transaction {
-            try connection.query("SELECT pg_advisory_xact_lock(7405)")
+            try AdvisoryLock.organizationAdoption.lockForTransaction(on: connection)
             let keys = try connection.query("""
                 SELECT count(*) FILTER (WHERE organization IS NULL AND key_fingerprint <> $1)::int AS others,
                        count(*) FILTER (WHERE organization IS NULL AND key_fingerprint = $1)::int AS this, count(*)::int AS total

@@ -1,0 +1,62 @@
+import Postgres
+
+/// What `usage-etl status` shows: per stream, its windows by state, high-water mark, last error
+/// and archive size.
+public struct StreamStatus: Sendable {
+    public var streamID: Int
+    public var endpoint: String
+    public var bucketWidth: String
+    public var groupBy: String
+    public var filters: String
+    public var done: Int
+    public var failed: Int
+    /// Pending or running.
+    public var pending: Int
+    /// Running, but no session holds its claim: a killed run's, for `rerun --failed` or the next `sync`.
+    public var interrupted: Int
+    /// RFC 3339 UTC strings, nil when none.
+    public var highWaterMark: String?
+    public var lastError: String?
+    /// `START..END` of the window that failed last.
+    public var lastFailedWindow: String?
+    public var lastLoaded: String?
+    public var archiveRawBytes: Int64
+    public var archiveCompressedBytes: Int64
+
+    /// Reads every stream's status, in endpoint, width, stream order.
+    public static func all(on connection: PostgresConnection) throws -> [StreamStatus] {
+        let rfc3339 = #"'YYYY-MM-DD"T"HH24:MI:SS"Z"'"#
+        return try connection.query("""
+            SELECT s.stream_id, s.endpoint, s.bucket_width, array_to_string(s.group_by, ',') AS group_by, s.filters,
+                   count(*) FILTER (WHERE w.state = 'done') AS done,
+                   count(*) FILTER (WHERE w.state = 'failed') AS failed,
+                   count(*) FILTER (WHERE w.state IN ('pending', 'running')) AS pending,
+                   count(*) FILTER (WHERE w.state = 'running' AND NOT \(AdvisoryLock.windowClaimedSQL("w.window_id"))) AS interrupted,
+                   to_char(max(w.window_end) FILTER (WHERE w.state = 'done') AT TIME ZONE 'UTC', \(rfc3339)) AS high_water_mark,
+                   (SELECT last_error FROM etl.windows x WHERE x.stream_id = s.stream_id AND x.state = 'failed' ORDER BY updated_at DESC LIMIT 1) AS last_error,
+                   (SELECT to_char(x.window_start AT TIME ZONE 'UTC', \(rfc3339)) || '..' ||
+                           to_char(x.window_end AT TIME ZONE 'UTC', \(rfc3339))
+                    FROM etl.windows x WHERE x.stream_id = s.stream_id AND x.state = 'failed' ORDER BY updated_at DESC LIMIT 1) AS last_failed_window,
+                   to_char(max(w.loaded_at) AT TIME ZONE 'UTC', \(rfc3339)) AS last_loaded,
+                   min(a.raw_bytes) AS raw_bytes, min(a.compressed_bytes) AS compressed_bytes
+            FROM etl.streams s
+            LEFT JOIN etl.windows w USING (stream_id)
+            CROSS JOIN LATERAL (
+                SELECT coalesce(sum(b.raw_bytes), 0) AS raw_bytes, coalesce(sum(b.compressed_bytes), 0) AS compressed_bytes
+                FROM (SELECT DISTINCT p.body_sha256 FROM raw.pages p JOIN etl.windows x USING (window_id)
+                      WHERE x.stream_id = s.stream_id) d
+                JOIN raw.bodies b USING (body_sha256)) a
+            GROUP BY s.stream_id ORDER BY s.endpoint, s.bucket_width, s.stream_id
+            """).typedRows.map { row in
+            let (streamID, endpoint, width, groupBy, filters, done, failed, pending, interrupted) =
+                try row.decode(Int.self, String.self, String.self, String.self, String.self, Int.self, Int.self, Int.self, Int.self)
+            return StreamStatus(
+                streamID: streamID, endpoint: endpoint, bucketWidth: width, groupBy: groupBy, filters: filters,
+                done: done, failed: failed, pending: pending, interrupted: interrupted,
+                highWaterMark: try row.decode(column: "high_water_mark"), lastError: try row.decode(column: "last_error"),
+                lastFailedWindow: try row.decode(column: "last_failed_window"), lastLoaded: try row.decode(column: "last_loaded"),
+                archiveRawBytes: try row.decode(column: "raw_bytes", as: Int64?.self) ?? 0,
+                archiveCompressedBytes: try row.decode(column: "compressed_bytes", as: Int64?.self) ?? 0)
+        }
+    }
+}
