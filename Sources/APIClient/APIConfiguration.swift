@@ -18,6 +18,9 @@ public struct APIConfiguration: Sendable {
     /// Smaller pages suit heavy groupings whose full pages are slow for the API to answer.
     public var pageLimit: Int?
 
+    /// The retry schedule these settings make.
+    public var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: maxAttempts, baseBackoff: baseBackoff, maxBackoff: maxBackoff) }
+
     public init(baseURL: String, adminKey: String, organizationHeader: String? = nil, projectHeader: String? = nil,
                 http: HTTPClientConfiguration = HTTPClientConfiguration()) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL

@@ -71,7 +71,8 @@ public final class UsageAPIClient {
         if let project = configuration.projectHeader { headers.append(("OpenAI-Project", project)) }
         var lastFailure = ""
         var lastDecodeError: DecodeError? = nil // when the last attempt's body was the failure
-        for attempt in 1...max(1, configuration.maxAttempts) {
+        let policy = configuration.retryPolicy
+        for attempt in 1...policy.maxAttempts {
             limiter.acquire()
             var retryAfter: Double? = nil
             lastDecodeError = nil
@@ -79,38 +80,36 @@ public final class UsageAPIClient {
                 let received = try ReceivedBody(archiving: archiving)
                 let response = try http.get(url, headers: headers) { try received.append($0) }
                 let body = received.head
-                switch response.status {
-                case 200:
+                switch RetryPolicy.verdict(status: response.status) {
+                case .success:
                     do {
                         return (try decode(received), attempt - 1)
                     } catch let error as DecodeError {
                         lastFailure = error.description // damaged bodies are retried; a persistent one fails
                         lastDecodeError = error
                     }
-                case 401, 403:
+                case .unauthorized:
                     throw APIError.unauthorized(status: response.status, message: Self.errorMessage(body))
-                case 429, 500...599:
+                case .transient:
                     lastFailure = "HTTP \(response.status): \(Self.errorMessage(body))"
                     retryAfter = Self.retryAfter(response)
-                default:
+                case .rejected:
                     let (message, code, param) = Self.errorFields(body)
                     throw APIError.rejected(status: response.status, message: message, code: code, param: param)
                 }
             } catch let error as CurlError where error.isTransient {
                 lastFailure = error.description
             }
-            if attempt < configuration.maxAttempts {
-                let exponential = min(configuration.maxBackoff, configuration.baseBackoff * pow(2, Double(attempt - 1)))
-                let jittered = exponential * (0.5 + Double.random(in: 0..<0.5))
-                sleep(max(retryAfter ?? 0, jittered))
+            if policy.allowsAnother(after: attempt) {
+                sleep(policy.delay(after: attempt, retryAfter: retryAfter, jitter: Double.random(in: 0..<1)))
             }
         }
         if var persistent = lastDecodeError {
             // The body itself is the problem: the error says where in it, for the window's record.
-            persistent.context = [persistent.context, "\(configuration.maxAttempts) attempts"].filter { !$0.isEmpty }.joined(separator: ", ")
+            persistent.context = [persistent.context, "\(policy.maxAttempts) attempts"].filter { !$0.isEmpty }.joined(separator: ", ")
             throw persistent
         }
-        throw APIError.retriesExhausted(attempts: configuration.maxAttempts, lastFailure: lastFailure)
+        throw APIError.retriesExhausted(attempts: policy.maxAttempts, lastFailure: lastFailure)
     }
 
     /// The longest a Retry-After is obeyed: a server asking for more (or for nonsense: `inf`, `nan`)

@@ -148,8 +148,9 @@ public final class Runner: Sendable {
                 summary.windowsSkipped += 1 // finished by another worker meanwhile
                 return summary
             }
+            let wasDone = window.state == .done
             window = try store.markRunning(window.id)
-            if window.state == .done {
+            if wasDone {
                 window = try store.restart(window.id) // a refetch of a loaded window starts a new generation
             }
             try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
@@ -194,45 +195,22 @@ public final class Runner: Sendable {
     }
 
     /// Fetches pages from the window's checkpoint until the last one, archiving each with its cursor.
+    /// `PageLoop` judges each page; this does the I/O.
     func fetchRemainingPages(_ window: inout WindowRecord, spec: StreamSpec, store: WindowStore, connection: PostgresConnection,
                              client: UsageAPIClient, summary: inout RunSummary, onPage: () -> Void = {}) throws {
-        var seen = Set<String>()
-        var restarts = 0
-        var lastBucketStart = Int64.min
-        // Every page but the last must bring at least one new bucket (checked below), so more pages
-        // than the window has buckets (plus the empty page some endpoints add) means a loop. Pages
-        // may hold fewer buckets than `limit`: the live API sends short pages.
-        let buckets = Int(ceilDiv(window.range.end - window.range.start, spec.endpoint.isCosts ? 86_400 : spec.width.seconds))
-        let maxPages = window.pagesFetched + buckets + 2
-        while !(window.pagesFetched > 0 && window.nextPage == nil) {
-            if window.pagesFetched >= maxPages {
-                throw LoopingCursor(reason: "\(window.pagesFetched) pages fetched for a window of \(buckets) buckets")
-            }
+        var loop = PageLoop(window: window.range, step: spec.endpoint.isCosts ? 86_400 : spec.width.seconds, pagesFetched: window.pagesFetched)
+        while case .fetch(let cursor) = try loop.next(pagesFetched: window.pagesFetched, nextPage: window.nextPage) {
             if StopSignal.isRequested { throw CancellationError() }
             let fetched: FetchedPage
             let fetchedAt = now
             do {
-                fetched = try client.fetch(spec, window: window.range, cursor: window.nextPage)
-            } catch let error as APIError where error.isInvalidCursor && window.nextPage != nil && restarts < 2 {
+                fetched = try client.fetch(spec, window: window.range, cursor: cursor)
+            } catch let error as APIError where error.isInvalidCursor && loop.cursorRefused(cursor) {
                 logger.warning("\(spec.endpoint.name): page cursor refused (\(error)); restarting window from its start")
                 window = try store.restart(window.id)
-                seen.removeAll()
-                restarts += 1
                 continue
             }
-            let page = fetched.summary
-            let next = page.hasMore && page.bucketCount > 0 ? page.nextPage : nil
-            if let cursor = next {
-                guard seen.insert(cursor).inserted, cursor != window.nextPage else {
-                    throw LoopingCursor(reason: "the API returned cursor \(cursor.prefix(40)) twice for one window")
-                }
-            }
-            if let first = page.firstBucketStart, let last = page.lastBucketStart {
-                guard first > lastBucketStart else {
-                    throw LoopingCursor(reason: "page \(window.pagesFetched) starts at a bucket already fetched")
-                }
-                lastBucketStart = last
-            }
+            let next = try loop.accept(fetched.summary, index: window.pagesFetched, requested: cursor)
             window = try store.recordPage(of: window, endpoint: spec.endpoint.name, requestQuery: fetched.requestQuery,
                                           status: fetched.status, body: fetched.body, nextPage: next, fetchedAt: fetchedAt)
             summary.pages += 1
