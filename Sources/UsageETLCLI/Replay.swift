@@ -10,16 +10,14 @@ struct Replay: ParsableCommand {
 
     @Option(help: "Start of the range: a date (2026-01-01, UTC) or an RFC 3339 timestamp.") var since: Moment
     @Option(help: "End of the range (exclusive), same formats.") var until: Moment
-    @Option(name: .customLong("endpoint"), help: "Only this endpoint (repeatable).") var endpoints: [String] = []
+    @Option(name: .customLong("endpoint"), help: "Only this endpoint (repeatable).", transform: Endpoint.parseArgument)
+    var endpoints: [Endpoint] = []
     @Option(help: "Windows replayed at once, each on its own connection (default 2).") var parallelism: Int = 2
     @OptionGroup var reporting: RunOptions
 
     func validate() throws {
         guard (1...32).contains(parallelism) else { throw ValidationError("--parallelism must be between 1 and 32") }
         guard until.seconds > since.seconds else { throw ValidationError("--until (\(until.text)) must be after --since (\(since.text))") }
-        for name in endpoints where EndpointCatalog.named(name) == nil {
-            throw ValidationError("unknown endpoint '\(name)'; known: \(EndpointCatalog.all.map(\.name).joined(separator: ", "))")
-        }
     }
 
     func run() throws {
@@ -29,7 +27,7 @@ struct Replay: ParsableCommand {
         let started = Date()
         let runID = try RunReporting.begin("replay", connection: connection)
         let range = TimeRange(start: since.seconds, end: until.seconds)
-        let summary = try Replayer(connection: connection, logger: Logging.logger).replay(range: range, endpoints: endpoints, parallelism: parallelism,
+        let summary = try Replayer(connection: connection, logger: Logging.logger).replay(range: range, endpoints: endpoints.map(\.name), parallelism: parallelism,
                                                                                           databaseURL: DatabaseOptions.conninfo)
         try reporting.finish("replay", runID: runID, started: started, summary: summary, connection: connection)
     }

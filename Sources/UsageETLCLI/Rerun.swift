@@ -9,13 +9,12 @@ struct Rerun: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Re-run the windows that failed or that a killed or stopped run left unfinished, resuming from their checkpointed page cursor.")
 
     @Flag(help: "Re-run failed windows, and those a killed or stopped run left running or pending (required).") var failed = false
-    @Option(help: "Only windows of this endpoint.") var endpoint: String?
+    @Option(help: "Only windows of this endpoint.", transform: Endpoint.parseArgument) var endpoint: Endpoint?
     @OptionGroup var api: APIOptions
     @OptionGroup var reporting: RunOptions
 
     func validate() throws {
         guard failed else { throw ValidationError("nothing to do: pass --failed") }
-        if let endpoint, EndpointCatalog.named(endpoint) == nil { throw ValidationError("unknown endpoint '\(endpoint)'") }
     }
 
     func run() throws {
@@ -23,7 +22,7 @@ struct Rerun: ParsableCommand {
         let store = WindowStore(connection: session.connection)
         let now = session.runner.now
         try session.execute(refetch: false) {
-            try store.unfinishedWindows(endpoint: endpoint, servedSince: now - WindowPlanner.servedSeconds).map { window, streamID in
+            try store.unfinishedWindows(endpoint: endpoint?.name, servedSince: now - WindowPlanner.servedSeconds).map { window, streamID in
                 Runner.Job(spec: try store.spec(streamID: streamID), streamID: streamID, window: window)
             }
         }

@@ -10,21 +10,16 @@ struct StreamSelection: ParsableArguments {
     @Option(help: ArgumentHelp("A pipeline file (TOML); default: the built-in Pipelines/daily.toml.", valueName: "file"))
     var pipeline: String?
 
-    @Option(name: .customLong("endpoint"), help: "An endpoint to load (repeatable): \(EndpointCatalog.all.map(\.name).joined(separator: ", ")).")
-    var endpoints: [String] = []
+    @Option(name: .customLong("endpoint"), help: "An endpoint to load (repeatable): \(EndpointCatalog.all.map(\.name).joined(separator: ", ")).",
+            transform: Endpoint.parseArgument)
+    var endpoints: [Endpoint] = []
 
-    @Option(help: "Bucket width: 1d, 1h or 1m (costs: 1d only); default: the pipeline's.")
-    var bucketWidth: String?
+    @Option(help: "Bucket width: 1d, 1h or 1m (costs: 1d only); default: the pipeline's.", transform: BucketWidth.parseArgument)
+    var bucketWidth: BucketWidth?
 
     func validate() throws {
-        for name in endpoints where EndpointCatalog.named(name) == nil {
-            throw ValidationError("unknown endpoint '\(name)'; known: \(EndpointCatalog.all.map(\.name).joined(separator: ", "))")
-        }
-        if let bucketWidth {
-            guard let width = BucketWidth(rawValue: bucketWidth) else {
-                throw ValidationError("invalid --bucket-width '\(bucketWidth)'; use 1d, 1h or 1m")
-            }
-            for endpoint in endpoints.compactMap(EndpointCatalog.named) where !endpoint.widths.contains(width) {
+        if let width = bucketWidth {
+            for endpoint in endpoints where !endpoint.widths.contains(width) {
                 throw ValidationError("endpoint \(endpoint.name) does not support bucket width \(width.rawValue) (it supports \(endpoint.widths.map(\.rawValue).joined(separator: ", ")))")
             }
         }
@@ -47,12 +42,12 @@ struct StreamSelection: ParsableArguments {
     func streams(of definition: PipelineDefinition) throws -> [PipelineDefinition.Stream] {
         var streams = definition.streams
         if !endpoints.isEmpty {
-            for name in endpoints where !streams.contains(where: { $0.endpoint.name == name }) {
-                throw CommandFailure.usage("pipeline \(definition.name) has no stream for endpoint '\(name)'")
+            for endpoint in endpoints where !streams.contains(where: { $0.endpoint == endpoint }) {
+                throw CommandFailure.usage("pipeline \(definition.name) has no stream for endpoint '\(endpoint.name)'")
             }
-            streams = streams.filter { endpoints.contains($0.endpoint.name) }
+            streams = streams.filter { endpoints.contains($0.endpoint) }
         }
-        if let bucketWidth, let width = BucketWidth(rawValue: bucketWidth) {
+        if let width = bucketWidth {
             // Without --endpoint, streams that cannot take the width (costs below 1d) keep their own.
             streams = streams.map { stream in
                 var stream = stream
@@ -65,5 +60,23 @@ struct StreamSelection: ParsableArguments {
         }
         var seen = Set<StreamSpec>()
         return streams.filter { seen.insert($0.spec(organization: "")).inserted }
+    }
+}
+
+// Command-line values parsed once, where they are read, with the messages operators see.
+
+extension Endpoint {
+    static func parseArgument(_ text: String) throws -> Endpoint {
+        guard let endpoint = EndpointCatalog.named(text) else {
+            throw ValidationError("unknown endpoint '\(text)'; known: \(EndpointCatalog.all.map(\.name).joined(separator: ", "))")
+        }
+        return endpoint
+    }
+}
+
+extension BucketWidth {
+    static func parseArgument(_ text: String) throws -> BucketWidth {
+        guard let width = BucketWidth(rawValue: text) else { throw ValidationError("invalid --bucket-width '\(text)'; use 1d, 1h or 1m") }
+        return width
     }
 }
