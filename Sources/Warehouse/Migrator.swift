@@ -35,6 +35,7 @@ public enum MigrationError: Error, CustomStringConvertible {
     case edited(version: Int, name: String, recorded: String, current: String)
     case unknownApplied(version: Int, name: String)
     case duplicateVersion(Int)
+    case unreadableRecord(table: String, value: String?)
 
     public var description: String {
         switch self {
@@ -44,6 +45,8 @@ public enum MigrationError: Error, CustomStringConvertible {
             return "the database has migration \(version)_\(name) applied, which this binary does not know; use a newer usage-etl"
         case let .duplicateVersion(version):
             return "two migration files share version \(version)"
+        case let .unreadableRecord(table, value):
+            return "\(table) holds a record this migrator cannot read (\(value ?? "NULL")); was it edited by hand?"
         }
     }
 }
@@ -79,7 +82,10 @@ public struct Migrator {
         let applied = try connection.query("SELECT version, name, checksum FROM etl.schema_migrations ORDER BY version")
         var recorded: [Int: (name: String, checksum: String)] = [:]
         for row in applied.rows {
-            recorded[Int(row[0]!)!] = (row[1]!, row[2]!)
+            guard row.count == 3, let version = row[0].flatMap({ Int($0) }), let name = row[1], let checksum = row[2] else {
+                throw MigrationError.unreadableRecord(table: "etl.schema_migrations", value: row.map { $0 ?? "NULL" }.joined(separator: ", "))
+            }
+            recorded[version] = (name, checksum)
         }
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         for (version, entry) in recorded.sorted(by: { $0.key < $1.key }) where known[version] == nil {
