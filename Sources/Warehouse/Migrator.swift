@@ -5,9 +5,11 @@
 //   run). Tables, sequences, indexes, triggers, data changes and roles change only by a new
 //   numbered migration.
 // - `SQL/views/NNN_name.sql`, repeatable: the current text of every view and function (`CREATE OR
-//   REPLACE …`, with its comment and grants). They are edited in place: the file is the current
-//   definition. After the migrations, the views step applies a file that is new or changed, and
-//   every later one, recorded in `etl.schema_views`; unchanged files are not applied again.
+//   REPLACE …`, with its comment and grants; not warehouse.dimension_kind_ok, which CHECK
+//   constraints call). They are edited in place: the file is the current definition. File order
+//   is dependency order. After the migrations, the views step applies a file that is new or
+//   changed, and every later one, recorded in `etl.schema_views`; unchanged files are not applied
+//   again.
 //
 // A migration that alters a table a view reads drops that view first (`DROP VIEW … CASCADE`):
 // the views step after it re-applies every view file (any migration makes all of them due), which
