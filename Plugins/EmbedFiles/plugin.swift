@@ -1,8 +1,8 @@
 import Foundation
 import PackagePlugin
 
-/// Compiles the package's `SQL/` migrations and `Pipelines/` definitions into the target as
-/// string constants, so the `usage-etl` binary runs from any directory.
+/// Compiles the package's `SQL/` (migrations and view files) and `Pipelines/` definitions into the
+/// target as string constants, so the `usage-etl` binary runs from any directory.
 @main
 struct EmbedFiles: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {

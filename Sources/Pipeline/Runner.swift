@@ -189,7 +189,7 @@ public final class Runner: Sendable {
                 if let offset = decode.offset { metadata["byte_offset"] = "\(offset)" }
             }
             logger.error("\(label): failed: \(message)", metadata: metadata)
-            if connection.isHealthy { try? store.markFailed(job.window.id, error: message) }
+            if connection.isHealthy { _ = try? store.markFailed(job.window.id, error: message) }
         }
         return summary
     }

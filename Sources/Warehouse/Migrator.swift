@@ -1,3 +1,22 @@
+// The warehouse schema, in two kinds of SQL file:
+//
+// - `SQL/migrations/NNN_name.sql`, versioned: applied once each, in order, and recorded with a
+//   checksum in `etl.schema_migrations`; an applied file is never edited (the migrator refuses to
+//   run). Tables, sequences, indexes, triggers, data changes and roles change only by a new
+//   numbered migration.
+// - `SQL/views/NNN_name.sql`, repeatable: the current text of every view and function (`CREATE OR
+//   REPLACE …`, with its comment and grants; not warehouse.dimension_kind_ok, which CHECK
+//   constraints call). They are edited in place: the file is the current definition. File order
+//   is dependency order. After the migrations, the views step applies a file that is new or
+//   changed, and every later one, recorded in `etl.schema_views`; unchanged files are not applied
+//   again.
+//
+// A migration that alters a table a view reads drops that view first (`DROP VIEW … CASCADE`):
+// the views step after it re-applies every view file (any migration makes all of them due), which
+// recreates the view and its dependents. A view change that `CREATE OR REPLACE VIEW` cannot make
+// (a column removed, renamed or retyped) starts its file with `DROP VIEW IF EXISTS … CASCADE`; the
+// later files, applied with it, recreate the dependents.
+
 import Digest
 import EmbeddedResources
 import Postgres
@@ -36,6 +55,8 @@ public enum MigrationError: Error, CustomStringConvertible {
     case edited(version: Int, name: String, recorded: String, current: String)
     case unknownApplied(version: Int, name: String)
     case duplicateVersion(Int)
+    case unreadableRecord(table: String, value: String?)
+    case duplicateViewFile(String)
 
     public var description: String {
         switch self {
@@ -45,21 +66,42 @@ public enum MigrationError: Error, CustomStringConvertible {
             return "the database has migration \(version)_\(name) applied, which this binary does not know; use a newer usage-etl"
         case let .duplicateVersion(version):
             return "two migration files share version \(version)"
+        case let .duplicateViewFile(name):
+            return "two view files are named \(name)"
+        case let .unreadableRecord(table, value):
+            return "\(table) holds a record this migrator cannot read (\(value ?? "NULL")); was it edited by hand?"
         }
     }
 }
 
-/// Applies migrations in order, each in its own transaction, recording each with its checksum.
+/// What one `migrate` did.
+public struct MigrationReport: Sendable {
+    /// The versioned migrations applied now, in order.
+    public var migrations: [Migration] = []
+    /// The view files applied now, in order.
+    public var views: [ViewFile] = []
+    /// Names of view files recorded as applied that this binary no longer has; their records were deleted.
+    public var forgottenViews: [String] = []
+
+    /// True when the schema was up to date.
+    public var isEmpty: Bool { migrations.isEmpty && views.isEmpty && forgottenViews.isEmpty }
+}
+
+/// Applies migrations in order, each in its own transaction, recording each with its checksum;
+/// then the view files that are due (see the top of this file), in one transaction.
 public struct Migrator {
     public let migrations: [Migration]
+    /// The view files; nil skips the views step (and its table): the versioned migrations alone.
+    public let views: [ViewFile]?
 
-    public init(migrations: [Migration] = Migration.embedded) {
+    public init(migrations: [Migration] = Migration.embedded, views: [ViewFile]? = ViewFile.embedded) {
         self.migrations = migrations
+        self.views = views
     }
 
-    /// Applies what is missing and returns the migrations applied now (empty when up to date).
+    /// Applies what is missing or changed and says what it applied (empty when up to date).
     @discardableResult
-    public func migrate(_ connection: PostgresConnection) throws -> [Migration] {
+    public func migrate(_ connection: PostgresConnection) throws -> MigrationReport {
         var seen = Set<Int>()
         for migration in migrations where !seen.insert(migration.version).inserted {
             throw MigrationError.duplicateVersion(migration.version)
@@ -73,6 +115,17 @@ public struct Migrator {
                 applied_at timestamptz NOT NULL DEFAULT now()
             );
             """)
+        if views != nil {
+            // after_migration: the latest versioned migration when the file was applied.
+            try connection.execute(script: """
+                CREATE TABLE IF NOT EXISTS etl.schema_views (
+                    name       text PRIMARY KEY,
+                    checksum   text NOT NULL,
+                    after_migration integer NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                );
+                """)
+        }
         // One migrator at a time across processes.
         try AdvisoryLock.migrations.lock(on: connection)
         defer { _ = try? AdvisoryLock.migrations.unlock(on: connection) }
@@ -87,7 +140,7 @@ public struct Migrator {
         for (version, entry) in recorded.sorted(by: { $0.key < $1.key }) where known[version] == nil {
             throw MigrationError.unknownApplied(version: version, name: entry.name)
         }
-        var appliedNow: [Migration] = []
+        var report = MigrationReport()
         for migration in migrations {
             if let entry = recorded[migration.version] {
                 guard entry.checksum == migration.checksum else {
@@ -97,9 +150,12 @@ public struct Migrator {
                 continue
             }
             try apply(migration, on: connection)
-            appliedNow.append(migration)
+            report.migrations.append(migration)
         }
-        return appliedNow
+        if let views {
+            (report.views, report.forgottenViews) = try applyViews(views, on: connection)
+        }
+        return report
     }
 
     /// How many times a migration is tried when a cluster-wide object gets in its way.

@@ -46,6 +46,7 @@ struct CLITests {
         let first = try run(["migrate"], environment: ["DATABASE_URL": url])
         #expect(first.0 == 0)
         #expect(first.1.contains("applied 001_schemas.sql"))
+        #expect(first.1.contains("applied views/010_etl_functions.sql"), "\(first.1)")
         let second = try run(["migrate"], environment: ["DATABASE_URL": url])
         #expect(second.0 == 0)
         #expect(second.1.contains("up to date"))

@@ -1,0 +1,24 @@
+-- Contract view of /organization/usage/file_search_calls: one row per bucket and grouped dimension values, natural ids
+-- under the API's column names, each bucket from the stream analytics.stream_coverage assigns it.
+-- (First in 006_contract_views.sql; this text from 013_exact_coverage.sql.)
+
+CREATE OR REPLACE VIEW analytics.file_search_calls_usage AS
+SELECT
+    o.natural_id AS organization_id,
+    f.bucket_start,
+    f.bucket_end,
+    f.bucket_width,
+    d_project.natural_id AS project_id,
+    d_user.natural_id AS user_id,
+    d_api_key.natural_id AS api_key_id,
+    d_vector_store.natural_id AS vector_store_id,
+    f.num_requests
+FROM warehouse.fact_file_search_calls f
+JOIN analytics.stream_coverage c ON c.stream_id = f.stream_id AND c.buckets @> f.bucket_start
+JOIN warehouse.dim_organization o ON o.organization_key = f.organization_key
+JOIN warehouse.dim_project d_project ON d_project.project_key = f.project_key
+JOIN warehouse.dim_user d_user ON d_user.user_key = f.user_key
+JOIN warehouse.dim_api_key d_api_key ON d_api_key.api_key_key = f.api_key_key
+JOIN warehouse.dim_vector_store d_vector_store ON d_vector_store.vector_store_key = f.vector_store_key;
+
+GRANT SELECT ON analytics.file_search_calls_usage TO usage_etl_analyst;
