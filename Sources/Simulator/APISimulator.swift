@@ -300,7 +300,7 @@ public final class APISimulator: Sendable {
         }
         json.raw("],\"has_more\":\(hasMore),\"next_page\":")
         if let nextStart {
-            json.string(Self.cursor(start: nextStart, issuedAt: now, query: request.query))
+            json.string(PageCursor(start: nextStart, issuedAt: now).text(query: request.query))
         } else {
             json.raw("null")
         }
@@ -460,7 +460,7 @@ public final class APISimulator: Sendable {
         }
         var pageStart: Int64? = nil
         if let page = values("page").first {
-            guard let decoded = Self.decodeCursor(page, query: parameters) else {
+            guard let decoded = PageCursor(page, query: parameters) else {
                 return bad("Invalid page cursor.", "page", code: "invalid_cursor")
             }
             if let ttl = faults.cursorTTLSeconds, now - decoded.issuedAt > Int64(ttl) {
@@ -473,31 +473,6 @@ public final class APISimulator: Sendable {
     }
 
     struct HTTPReplyError: Error { var reply: HTTPReply }
-
-    /// An opaque cursor bound to the request's other parameters.
-    static func cursor(start: Int64, issuedAt: Int64, query: [(String, String)]) -> String {
-        let fingerprint = fingerprintOf(query)
-        let text = "v1:\(start):\(issuedAt):\(fingerprint)"
-        return "page_" + Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decodeCursor(_ cursor: String, query: [(String, String)]) -> (start: Int64, issuedAt: Int64)? {
-        guard cursor.hasPrefix("page_") else { return nil }
-        var base = String(cursor.dropFirst(5)).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base.count % 4 != 0 { base += "=" }
-        guard let data = Data(base64Encoded: base), let text = String(data: data, encoding: .utf8) else { return nil }
-        let parts = text.split(separator: ":")
-        guard parts.count == 4, parts[0] == "v1", let start = Int64(parts[1]), let issued = Int64(parts[2]),
-              UInt64(parts[3]) == fingerprintOf(query) else { return nil }
-        return (start, issued)
-    }
-
-    private static func fingerprintOf(_ query: [(String, String)]) -> UInt64 {
-        let relevant = query.filter { $0.0 != "page" && $0.0 != "limit" }
-            .map { "\($0.0.replacingOccurrences(of: "[]", with: ""))=\($0.1)" }.sorted().joined(separator: "&")
-        return Mix.string(relevant) & 0xFFFF_FFFF_FFFF
-    }
 
     static func error(_ status: Int, _ message: String, type: String, param: String? = nil, code: String? = nil) -> HTTPReply {
         var json = JSONWriter()
