@@ -107,7 +107,7 @@ public final class APISimulator: Sendable {
     public func handle(_ request: HTTPRequest) -> HTTPReply {
         if request.path.hasPrefix("/__sim/") { return control(request) }
         let prefix = "/v1"
-        guard request.path.hasPrefix(prefix) else { return Self.error(404, "Unknown path \(request.path)", type: "invalid_request_error") }
+        guard request.path.hasPrefix(prefix) else { return HTTPReply.apiError(404, "Unknown path \(request.path)", type: "invalid_request_error") }
         let path = String(request.path.dropFirst(prefix.count))
         let route: Route
         if let endpoint = EndpointCatalog.all.first(where: { $0.path == path }) {
@@ -115,7 +115,7 @@ public final class APISimulator: Sendable {
         } else if let list = DirectoryRoute(path: path) {
             route = .directory(list)
         } else {
-            return Self.error(404, "Invalid URL (GET \(request.path))", type: "invalid_request_error")
+            return HTTPReply.apiError(404, "Invalid URL (GET \(request.path))", type: "invalid_request_error")
         }
         let (config, sequence, limited, version) = state.withLock { s -> (SimulatorConfiguration, UInt64, Double?, Int) in
             s.sequence += 1
@@ -188,22 +188,22 @@ public final class APISimulator: Sendable {
     }
 
     private func admit(_ request: HTTPRequest, config: SimulatorConfiguration, sequence: UInt64, rateLimitedFor: Double?) -> Admission {
-        guard request.method == "GET" else { return .refused(Self.error(405, "Method not allowed", type: "invalid_request_error")) }
+        guard request.method == "GET" else { return .refused(HTTPReply.apiError(405, "Method not allowed", type: "invalid_request_error")) }
         // Authentication.
         guard let authorization = request.headers["authorization"], authorization.hasPrefix("Bearer ") else {
-            return .refused(Self.error(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            return .refused(HTTPReply.apiError(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
                                        type: "invalid_request_error"))
         }
         let key = String(authorization.dropFirst("Bearer ".count))
         if key != config.adminKey {
             if key.hasPrefix("sk-admin-") || !key.hasPrefix("sk-") {
-                return .refused(Self.error(401, "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key"))
+                return .refused(HTTPReply.apiError(401, "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key"))
             }
-            return .refused(Self.error(403, "You have insufficient permissions for this operation. Missing scopes: api.usage.read. Use an admin key.",
+            return .refused(HTTPReply.apiError(403, "You have insufficient permissions for this operation. Missing scopes: api.usage.read. Use an admin key.",
                                        type: "invalid_request_error", code: "insufficient_permissions"))
         }
         if let retryAfter = rateLimitedFor {
-            var reply = Self.error(429, "Rate limit reached for requests. Please try again later.", type: "requests", code: "rate_limit_exceeded")
+            var reply = HTTPReply.apiError(429, "Rate limit reached for requests. Please try again later.", type: "requests", code: "rate_limit_exceeded")
             reply.headers += [("Retry-After", String(Int(retryAfter.rounded(.up)))),
                               ("x-ratelimit-limit-requests", String(config.requestsPerMinute ?? 0)),
                               ("x-ratelimit-remaining-requests", "0"),
@@ -218,14 +218,14 @@ public final class APISimulator: Sendable {
             let kind = faults.kinds[Int(Mix.hash(config.seed, 0xF00D, sequence) % UInt64(faults.kinds.count))]
             switch kind {
             case .rateLimited:
-                var reply = Self.error(429, "Rate limit reached for requests.", type: "requests", code: "rate_limit_exceeded")
+                var reply = HTTPReply.apiError(429, "Rate limit reached for requests.", type: "requests", code: "rate_limit_exceeded")
                 reply.headers += [("Retry-After", "1"), ("retry-after-ms", "200"), ("x-ratelimit-remaining-requests", "0")]
                 return .refused(reply)
-            case .serverError: return .refused(Self.error(500, "The server had an error while processing your request.", type: "server_error"))
+            case .serverError: return .refused(HTTPReply.apiError(500, "The server had an error while processing your request.", type: "server_error"))
             case .badGateway: return .refused(HTTPReply(status: 502, headers: [("Content-Type", "text/html")], body: Array("<html><body>502 Bad Gateway</body></html>".utf8)))
-            case .unavailable: return .refused(Self.error(503, "The engine is currently overloaded, please try again later.", type: "server_error"))
+            case .unavailable: return .refused(HTTPReply.apiError(503, "The engine is currently overloaded, please try again later.", type: "server_error"))
             case .timeout:
-                var reply = Self.error(503, "Timed out", type: "server_error")
+                var reply = HTTPReply.apiError(503, "Timed out", type: "server_error")
                 reply.delayMilliseconds = faults.timeoutMilliseconds
                 return .refused(reply)
             case .reset: wireFault = .resetMidBody
@@ -258,7 +258,7 @@ public final class APISimulator: Sendable {
                 ranges = []
                 emptyQuirkPage = true
             } else {
-                return Self.error(400, "Invalid page cursor.", type: "invalid_request_error", param: "page", code: "invalid_cursor")
+                return HTTPReply.apiError(400, "Invalid page cursor.", type: "invalid_request_error", param: "page", code: "invalid_cursor")
             }
         }
         let pageSize = min(query.limit, max(1, faults.shortPageBuckets ?? query.limit))
@@ -414,7 +414,7 @@ public final class APISimulator: Sendable {
                 .filter { !$0.isEmpty }
         }
         func bad(_ message: String, _ param: String?, code: String? = nil) -> Result<(UsageQuery, Int64?), HTTPReplyError> {
-            .failure(HTTPReplyError(reply: Self.error(400, message, type: "invalid_request_error", param: param, code: code)))
+            .failure(HTTPReplyError(reply: HTTPReply.apiError(400, message, type: "invalid_request_error", param: param, code: code)))
         }
         guard let startText = values("start_time").first else { return bad("Missing required parameter: 'start_time'.", "start_time") }
         guard let start = Int64(startText) else { return bad("Invalid 'start_time': expected an integer Unix timestamp.", "start_time") }
@@ -472,22 +472,6 @@ public final class APISimulator: Sendable {
                                     filters: filters, batch: batch, limit: limit), pageStart))
     }
 
-    struct HTTPReplyError: Error { var reply: HTTPReply }
-
-    static func error(_ status: Int, _ message: String, type: String, param: String? = nil, code: String? = nil) -> HTTPReply {
-        var json = JSONWriter()
-        json.raw("{\"error\":{\"message\":")
-        json.string(message)
-        json.raw(",\"type\":")
-        json.string(type)
-        json.raw(",\"param\":")
-        json.optionalString(param)
-        json.raw(",\"code\":")
-        json.optionalString(code)
-        json.raw("}}")
-        return HTTPReply(status: status, headers: [("Content-Type", "application/json")], body: json.bytes)
-    }
-
     // MARK: - Control endpoint
 
     /// `POST /__sim/faults?rate=0.1&kinds=429,500&latency_ms=…&cursor_ttl=…`, `POST /__sim/restate[?from=UNIX]`,
@@ -538,7 +522,7 @@ public final class APISimulator: Sendable {
             json.raw("}}")
             return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: json.bytes)
         default:
-            return Self.error(404, "Unknown control path", type: "invalid_request_error")
+            return HTTPReply.apiError(404, "Unknown control path", type: "invalid_request_error")
         }
     }
 }

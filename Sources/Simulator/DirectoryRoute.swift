@@ -50,7 +50,7 @@ enum DirectoryRoute: Equatable {
         var limit = 20
         if let text = parameter("limit") {
             guard let parsed = Int(text), (1...100).contains(parsed) else {
-                return APISimulator.error(400, "Invalid 'limit': expected an integer between 1 and 100.", type: "invalid_request_error", param: "limit")
+                return HTTPReply.apiError(400, "Invalid 'limit': expected an integer between 1 and 100.", type: "invalid_request_error", param: "limit")
             }
             limit = parsed
         }
@@ -89,7 +89,7 @@ enum DirectoryRoute: Equatable {
             }
         case .projectAPIKeys(let projectID), .projectServiceAccounts(let projectID):
             guard directory.project(projectID) != nil else {
-                return APISimulator.error(404, "No such project: '\(projectID)'.", type: "invalid_request_error", param: "project_id")
+                return HTTPReply.apiError(404, "No such project: '\(projectID)'.", type: "invalid_request_error", param: "project_id")
             }
             if case .projectServiceAccounts = self {
                 entries = directory.serviceAccounts.filter { $0.projectID == projectID }.map { account in
@@ -155,7 +155,7 @@ enum DirectoryRoute: Equatable {
         var start = 0
         if let after {
             guard let index = entries.firstIndex(where: { $0.id == after }) else {
-                return APISimulator.error(400, "Invalid 'after': no entry with id '\(after)'.", type: "invalid_request_error", param: "after")
+                return HTTPReply.apiError(400, "Invalid 'after': no entry with id '\(after)'.", type: "invalid_request_error", param: "after")
             }
             start = index + 1
         }
