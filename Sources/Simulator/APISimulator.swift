@@ -19,7 +19,7 @@ public final class APISimulator: Sendable {
         var configuration: SimulatorConfiguration
         var restatementVersion = 0
         var sequence: UInt64 = 0
-        var recentRequests: [Double] = []
+        var rateLimit = RateLimit()
         var log: [RecordedRequest] = []
         /// Requests being answered now, by endpoint and parameters other than `page`.
         var inFlight: [String: Int] = [:]
@@ -119,16 +119,7 @@ public final class APISimulator: Sendable {
         }
         let (config, sequence, limited, version) = state.withLock { s -> (SimulatorConfiguration, UInt64, Double?, Int) in
             s.sequence += 1
-            var retryAfter: Double? = nil
-            if let rpm = s.configuration.requestsPerMinute {
-                let now = Date().timeIntervalSince1970
-                s.recentRequests.removeAll { $0 <= now - 60 }
-                if s.recentRequests.count >= rpm {
-                    retryAfter = max(1, s.recentRequests[0] + 60 - now)
-                } else {
-                    s.recentRequests.append(now)
-                }
-            }
+            let retryAfter = s.rateLimit.take(limit: s.configuration.requestsPerMinute, now: Date().timeIntervalSince1970)
             return (s.configuration, s.sequence, retryAfter, s.restatementVersion)
         }
         let window = path + "?" + request.query.filter { $0.0 != "page" }.map { "\($0.0)=\($0.1)" }.sorted().joined(separator: "&")
@@ -149,12 +140,7 @@ public final class APISimulator: Sendable {
             case .directory(let list):
                 reply = list.answer(request.query, directory: SimulatedDirectory(organization: organization, changes: config.directoryChanges))
             }
-            if reply.status == 200, bodyFault != nil {
-                if bodyFault == .malformed {
-                    reply.body = Array(reply.body.prefix(max(1, reply.body.count * 2 / 3))) + Array("<!-- upstream -->".utf8)
-                }
-                reply.deviatesFromSchema = true
-            }
+            if let bodyFault { InjectedFault.damage(&reply, with: bodyFault) }
             reply.fault = wireFault
         }
         state.withLock { s in
@@ -180,7 +166,8 @@ public final class APISimulator: Sendable {
         }
     }
 
-    /// Whether a request gets an answer: authentication, the rate limit, and injected faults.
+    /// Whether a request gets an answer: its method, authentication, the rate limit, and injected
+    /// faults, in that order.
     private enum Admission {
         case refused(HTTPReply)
         /// Answer it, then break the answer on the wire or in its body as drawn.
@@ -189,51 +176,14 @@ public final class APISimulator: Sendable {
 
     private func admit(_ request: HTTPRequest, config: SimulatorConfiguration, sequence: UInt64, rateLimitedFor: Double?) -> Admission {
         guard request.method == "GET" else { return .refused(HTTPReply.apiError(405, "Method not allowed", type: "invalid_request_error")) }
-        // Authentication.
-        guard let authorization = request.headers["authorization"], authorization.hasPrefix("Bearer ") else {
-            return .refused(HTTPReply.apiError(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                                       type: "invalid_request_error"))
+        if let refusal = Authorization.refusal(request, adminKey: config.adminKey) { return .refused(refusal) }
+        if let retryAfter = rateLimitedFor { return .refused(RateLimit.refusal(retryAfter: retryAfter, limit: config.requestsPerMinute)) }
+        switch InjectedFault(config.faults, seed: config.seed, sequence: sequence) {
+        case nil: return .admitted(wireFault: nil, bodyFault: nil)
+        case .refusal(let reply)?: return .refused(reply)
+        case .wire(let fault)?: return .admitted(wireFault: fault, bodyFault: nil)
+        case .body(let kind)?: return .admitted(wireFault: nil, bodyFault: kind)
         }
-        let key = String(authorization.dropFirst("Bearer ".count))
-        if key != config.adminKey {
-            if key.hasPrefix("sk-admin-") || !key.hasPrefix("sk-") {
-                return .refused(HTTPReply.apiError(401, "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key"))
-            }
-            return .refused(HTTPReply.apiError(403, "You have insufficient permissions for this operation. Missing scopes: api.usage.read. Use an admin key.",
-                                       type: "invalid_request_error", code: "insufficient_permissions"))
-        }
-        if let retryAfter = rateLimitedFor {
-            var reply = HTTPReply.apiError(429, "Rate limit reached for requests. Please try again later.", type: "requests", code: "rate_limit_exceeded")
-            reply.headers += [("Retry-After", String(Int(retryAfter.rounded(.up)))),
-                              ("x-ratelimit-limit-requests", String(config.requestsPerMinute ?? 0)),
-                              ("x-ratelimit-remaining-requests", "0"),
-                              ("x-ratelimit-reset-requests", "\(Int(retryAfter.rounded(.up)))s")]
-            return .refused(reply)
-        }
-        // Injected faults, decided by the seed and the request's sequence number.
-        let faults = config.faults
-        var wireFault: HTTPReply.WireFault? = nil
-        var bodyFault: FaultConfiguration.Kind? = nil
-        if faults.rate > 0, !faults.kinds.isEmpty, Mix.unit(config.seed, 0xFA17, sequence) < faults.rate {
-            let kind = faults.kinds[Int(Mix.hash(config.seed, 0xF00D, sequence) % UInt64(faults.kinds.count))]
-            switch kind {
-            case .rateLimited:
-                var reply = HTTPReply.apiError(429, "Rate limit reached for requests.", type: "requests", code: "rate_limit_exceeded")
-                reply.headers += [("Retry-After", "1"), ("retry-after-ms", "200"), ("x-ratelimit-remaining-requests", "0")]
-                return .refused(reply)
-            case .serverError: return .refused(HTTPReply.apiError(500, "The server had an error while processing your request.", type: "server_error"))
-            case .badGateway: return .refused(HTTPReply(status: 502, headers: [("Content-Type", "text/html")], body: Array("<html><body>502 Bad Gateway</body></html>".utf8)))
-            case .unavailable: return .refused(HTTPReply.apiError(503, "The engine is currently overloaded, please try again later.", type: "server_error"))
-            case .timeout:
-                var reply = HTTPReply.apiError(503, "Timed out", type: "server_error")
-                reply.delayMilliseconds = faults.timeoutMilliseconds
-                return .refused(reply)
-            case .reset: wireFault = .resetMidBody
-            case .truncated: wireFault = .truncateBody
-            case .malformed, .wrongType: bodyFault = kind
-            }
-        }
-        return .admitted(wireFault: wireFault, bodyFault: bodyFault)
     }
 
     /// A usage or costs page.
