@@ -124,8 +124,9 @@ public final class APISimulator: Sendable {
         }
         let window = path + "?" + request.query.filter { $0.0 != "page" }.map { "\($0.0)=\($0.1)" }.sorted().joined(separator: "&")
         state.withLock { s in
-            s.inFlight[window, default: 0] += 1
-            s.maxSameWindowInFlight = max(s.maxSameWindowInFlight, s.inFlight[window]!)
+            let count = s.inFlight[window, default: 0] + 1
+            s.inFlight[window] = count
+            s.maxSameWindowInFlight = max(s.maxSameWindowInFlight, count)
         }
         // Latency is spent while the request counts as in flight.
         if config.faults.latencyMilliseconds > 0 { usleep(UInt32(config.faults.latencyMilliseconds) * 1000) }
@@ -144,8 +145,8 @@ public final class APISimulator: Sendable {
             reply.fault = wireFault
         }
         state.withLock { s in
-            s.inFlight[window]! -= 1
-            if s.inFlight[window] == 0 { s.inFlight[window] = nil }
+            let left = s.inFlight[window, default: 1] - 1
+            s.inFlight[window] = left == 0 ? nil : left
         }
         let faultName: String? = reply.fault.map { "\($0)" } ?? (reply.status == 200 ? nil : String(reply.status))
         state.withLock { $0.log.append(RecordedRequest(endpoint: route.name, query: request.query, status: reply.status, fault: faultName)) }
