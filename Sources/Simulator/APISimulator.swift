@@ -110,8 +110,8 @@ public final class APISimulator: Sendable {
         guard request.path.hasPrefix(prefix) else { return HTTPReply.apiError(404, "Unknown path \(request.path)", type: "invalid_request_error") }
         let path = String(request.path.dropFirst(prefix.count))
         let route: Route
-        if let endpoint = EndpointCatalog.all.first(where: { $0.path == path }) {
-            route = .usage(endpoint)
+        if let usage = UsageRoute(path: path) {
+            route = .usage(usage)
         } else if let list = DirectoryRoute(path: path) {
             route = .directory(list)
         } else {
@@ -136,8 +136,10 @@ public final class APISimulator: Sendable {
             reply = refusal
         case .admitted(let wireFault, let bodyFault):
             switch route {
-            case .usage(let endpoint):
-                reply = answer(request, endpoint: endpoint, config: config, sequence: sequence, version: version, wrongType: bodyFault == .wrongType)
+            case .usage(let usage):
+                let truth = GroundTruth(organization: organization,
+                                        restatement: Restatement(fromHour: config.restateFromHour ?? .max, version: version))
+                reply = usage.answer(request.query, truth: truth, config: config, sequence: sequence, wrongType: bodyFault == .wrongType)
             case .directory(let list):
                 reply = list.answer(request.query, directory: SimulatedDirectory(organization: organization, changes: config.directoryChanges))
             }
@@ -156,12 +158,12 @@ public final class APISimulator: Sendable {
 
     /// What a path asks for: a usage or costs page, or a page of the directory.
     private enum Route {
-        case usage(Endpoint)
+        case usage(UsageRoute)
         case directory(DirectoryRoute)
 
         var name: String {
             switch self {
-            case .usage(let endpoint): endpoint.name
+            case .usage(let usage): usage.name
             case .directory(let list): list.name
             }
         }
@@ -185,173 +187,6 @@ public final class APISimulator: Sendable {
         case .wire(let fault)?: return .admitted(wireFault: fault, bodyFault: nil)
         case .body(let kind)?: return .admitted(wireFault: nil, bodyFault: kind)
         }
-    }
-
-    /// A usage or costs page.
-    private func answer(_ request: HTTPRequest, endpoint: Endpoint, config: SimulatorConfiguration, sequence: UInt64,
-                        version: Int, wrongType: Bool) -> HTTPReply {
-        let faults = config.faults
-        let now = config.now ?? Int64(Date().timeIntervalSince1970)
-        let query: UsageQuery
-        let pageStart: Int64?
-        switch UsageQuery.parse(request.query, endpoint: endpoint, now: now, cursorTTLSeconds: faults.cursorTTLSeconds) {
-        case .failure(let failure): return failure.reply
-        case .success(let parsed): (query, pageStart) = (parsed.query, parsed.pageStart)
-        }
-        let truth = GroundTruth(organization: organization,
-                                restatement: Restatement(fromHour: config.restateFromHour ?? .max, version: version))
-        var ranges = truth.bucketRanges(query, now: now)
-        var emptyQuirkPage = false
-        if let pageStart {
-            if let index = ranges.firstIndex(where: { $0.0 == pageStart }) {
-                ranges.removeFirst(index)
-            } else if query.endpoint.isCosts && faults.costsEmptyPageQuirk && pageStart >= (ranges.last?.1 ?? 0) {
-                ranges = []
-                emptyQuirkPage = true
-            } else {
-                return HTTPReply.apiError(400, "Invalid page cursor.", type: "invalid_request_error", param: "page", code: "invalid_cursor")
-            }
-        }
-        let pageSize = min(query.limit, max(1, faults.shortPageBuckets ?? query.limit))
-        var pageRanges = Array(ranges.prefix(pageSize))
-        var hasMore = ranges.count > pageSize
-        var nextStart = hasMore ? ranges[pageSize].0 : nil
-        if faults.earlyEmptyPage && pageStart != nil {
-            pageRanges = []
-            hasMore = false
-            nextStart = nil
-        }
-        if !hasMore && query.endpoint.isCosts && faults.costsEmptyPageQuirk {
-            // The live bug: the last page still says has_more, and so does the empty page after it.
-            if emptyQuirkPage, let pageStart {
-                hasMore = true
-                nextStart = pageStart
-            } else if let last = pageRanges.last {
-                hasMore = true
-                nextStart = last.1
-            }
-        }
-        if faults.loopingCursor, let pageStart, !pageRanges.isEmpty {
-            hasMore = true
-            nextStart = pageStart
-        }
-        var json = JSONWriter(capacity: 1 << 16)
-        json.raw("{\"object\":\"page\",\"data\":[")
-        let grouping = query.endpoint.isCosts || pageRanges.isEmpty ? nil : truth.grouping(query)
-        for (i, range) in pageRanges.enumerated() {
-            if i > 0 { json.raw(",") }
-            if let grouping {
-                let totals = truth.groupTotals(query, grouping, from: range.0, to: range.1, now: now)
-                writeUsageBucket(&json, start: range.0, end: range.1, keys: grouping.keys, totals: totals, endpoint: endpoint,
-                                 faults: faults, wrongType: wrongType && i == 0)
-            } else {
-                let results = truth.results(query, from: range.0, to: range.1, now: now)
-                writeCostBucket(&json, start: range.0, end: range.1, results: results, endpoint: endpoint, faults: faults)
-            }
-        }
-        json.raw("],\"has_more\":\(hasMore),\"next_page\":")
-        if let nextStart {
-            json.string(PageCursor(start: nextStart, issuedAt: now).text(query: request.query))
-        } else {
-            json.raw("null")
-        }
-        json.raw("}")
-        var reply = HTTPReply(status: 200, headers: [("Content-Type", "application/json"),
-                                                     ("x-request-id", "req_\(sequence)")], body: json.bytes)
-        if let rpm = config.requestsPerMinute {
-            reply.headers.append(("x-ratelimit-limit-requests", String(rpm)))
-        }
-        reply.deviatesFromSchema = faults.oldSpellings || faults.amountAsString
-        if let poison = faults.poisonedPage, poison.endpoint == endpoint.name,
-           pageRanges.contains(where: { $0.0 <= poison.bucketStart && poison.bucketStart < $0.1 }) {
-            reply.body = poison.apply(to: reply.body)
-            reply.deviatesFromSchema = true
-        }
-        return reply
-    }
-
-    /// A usage bucket, its results written straight from the group keys and totals.
-    private func writeUsageBucket(_ json: inout JSONWriter, start: Int64, end: Int64, keys: [[String?]], totals: [[Int64]?],
-                                  endpoint: Endpoint, faults: FaultConfiguration, wrongType: Bool) {
-        json.raw("{\"object\":\"bucket\",\"start_time\":\(start),\"end_time\":\(end),")
-        json.key(faults.oldSpellings ? "result" : "results")
-        json.raw("[")
-        var first = true
-        for (key, values) in zip(keys, totals) {
-            guard let values else { continue }
-            if first && faults.duplicateResults {
-                // The first group twice, its counts split between the two rows.
-                writeUsageResult(&json, key: key, values: values.map { $0 / 2 }, endpoint: endpoint, faults: faults, wrongType: wrongType)
-                json.raw(",")
-                writeUsageResult(&json, key: key, values: values.map { $0 - $0 / 2 }, endpoint: endpoint, faults: faults, wrongType: false)
-            } else {
-                if !first { json.raw(",") }
-                writeUsageResult(&json, key: key, values: values, endpoint: endpoint, faults: faults, wrongType: wrongType && first)
-            }
-            first = false
-        }
-        json.raw("]}")
-    }
-
-    /// One usage result: the metrics in catalog order, then the dimensions in `group_by` order.
-    /// `wrongType` sends its first count as a string.
-    private func writeUsageResult(_ json: inout JSONWriter, key: [String?], values: [Int64], endpoint: Endpoint,
-                                  faults: FaultConfiguration, wrongType: Bool) {
-        json.raw("{\"object\":")
-        json.string(endpoint.resultObject)
-        for (m, metric) in endpoint.metrics.enumerated() {
-            json.raw(",")
-            let name = faults.oldSpellings && metric.name == "num_sessions" ? "sessions" : metric.name
-            json.key(name)
-            if wrongType && m == 0 { json.string(String(values[m])) } else { json.int(values[m]) }
-        }
-        for (d, dimension) in endpoint.groupBy.enumerated() {
-            json.raw(",")
-            json.key(dimension.rawValue)
-            if dimension.isBoolean, let value = key[d] { json.raw(value) } else { json.optionalString(key[d]) }
-        }
-        json.raw("}")
-    }
-
-    /// A costs bucket.
-    private func writeCostBucket(_ json: inout JSONWriter, start: Int64, end: Int64, results: [SimulatedResult],
-                                 endpoint: Endpoint, faults: FaultConfiguration) {
-        json.raw("{\"object\":\"bucket\",\"start_time\":\(start),\"end_time\":\(end),")
-        json.key(faults.oldSpellings ? "result" : "results")
-        json.raw("[")
-        for (i, result) in results.enumerated() {
-            if i > 0 { json.raw(",") }
-            json.raw("{\"object\":")
-            json.string(endpoint.resultObject)
-            json.raw(",\"amount\":{\"value\":")
-            if case .decimal(let amount) = result.values["amount"] {
-                if faults.amountAsString { json.string(amount) } else { json.raw(amount) }
-            } else {
-                json.raw("0")
-            }
-            json.raw(",\"currency\":\"usd\"}")
-            for name in ["quantity", "quantity_unit"] {
-                json.raw(",")
-                json.key(name)
-                switch result.values[name] ?? .null {
-                case .decimal(let text): json.raw(text)
-                case .text(let text): json.string(text)
-                case .count(let n): json.int(n)
-                case .null: json.raw("null")
-                }
-            }
-            if !faults.omitOrganizationID {
-                json.raw(",\"organization_id\":")
-                json.string(organization.organizationID)
-            }
-            for dimension in [UsageAPI.Dimension.projectID, .lineItem, .apiKeyID] {
-                json.raw(",")
-                json.key(dimension.rawValue)
-                json.optionalString(result.dimensions[dimension] ?? nil)
-            }
-            json.raw("}")
-        }
-        json.raw("]}")
     }
 
     // MARK: - Control endpoint
