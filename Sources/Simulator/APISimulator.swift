@@ -2,18 +2,12 @@ import Foundation
 import Synchronization
 import UsageAPI
 
-/// One request the simulator answered, for tests that count requests.
-public struct RecordedRequest: Sendable {
-    public var endpoint: String
-    public var query: [(String, String)]
-    public var status: Int
-    public var fault: String?
-
-    public func parameter(_ name: String) -> String? { query.first { $0.0 == name }?.1 }
-}
-
 /// The local OpenAI Usage and Costs API: serves the synthetic organisation over HTTP as the
 /// official description and the live API define it, with faults on demand.
+///
+/// This file holds its state, its life (start, stop), the control API tests use, and the router:
+/// each request is counted, admitted (method, `Authorization`, `RateLimit`, `FaultInjection`) and
+/// answered by a `UsageRoute`, a `DirectoryRoute` or the control routes (`ControlRoutes.swift`).
 public final class APISimulator: Sendable {
     private struct State {
         var configuration: SimulatorConfiguration
@@ -104,6 +98,7 @@ public final class APISimulator: Sendable {
 
     // MARK: - Handling
 
+    /// The answer to one request (what the HTTP server calls; tests call it without HTTP).
     public func handle(_ request: HTTPRequest) -> HTTPReply {
         if request.path.hasPrefix("/__sim/") { return control(request) }
         let prefix = "/v1"
