@@ -20,10 +20,10 @@ extension APISimulator {
                 if let rpm = param("rpm") { config.requestsPerMinute = Int(rpm) }
                 if let poison = param("poison") { config.faults.poisonedPage = PoisonedPage(poison) } // empty: none
             }
-            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
+            return .json(["ok": true])
         case "/__sim/directory":
             changeDirectory()
-            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
+            return .json(["ok": true])
         case "/__sim/restate":
             // `from=UNIX` sets where late data lands; without it (and none configured), the last three days.
             let from = param("from").flatMap { Int64($0) }
@@ -33,24 +33,20 @@ extension APISimulator {
                 else if config.restateFromHour == nil { config.restateFromHour = floorDiv(fallback, 3600) }
             }
             restate()
-            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
+            return .json(["ok": true])
         case "/__sim/reset":
             resetCounters()
-            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
+            return .json(["ok": true])
         case "/__sim/stats":
             let log = requestLog
             var counts: [String: Int] = [:]
             for entry in log { counts[entry.endpoint, default: 0] += 1 }
-            var json = JSONWriter()
-            json.raw("{\"requests\":\(log.count),\"faulted\":\(log.filter { $0.fault != nil }.count),")
-            json.raw("\"max_same_window_in_flight\":\(maxSameWindowInFlight),\"by_endpoint\":{")
-            for (i, (name, count)) in counts.sorted(by: { $0.key < $1.key }).enumerated() {
-                if i > 0 { json.raw(",") }
-                json.key(name)
-                json.int(Int64(count))
-            }
-            json.raw("}}")
-            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: json.bytes)
+            return .json([
+                "requests": .int(Int64(log.count)),
+                "faulted": .int(Int64(log.filter { $0.fault != nil }.count)),
+                "max_same_window_in_flight": .int(Int64(maxSameWindowInFlight)),
+                "by_endpoint": .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }),
+            ])
         default:
             return HTTPReply.apiError(404, "Unknown control path", type: "invalid_request_error")
         }

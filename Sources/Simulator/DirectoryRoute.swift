@@ -94,15 +94,13 @@ enum DirectoryRoute: Equatable {
         }
         let remaining = entries[start...].filter(\.listed)
         let page = remaining.prefix(limit)
-        var json = JSONWriter(capacity: 4096)
-        json.value([
+        return .json([
             "object": "list",
             "data": .array(page.map { $0.json() }),
             "first_id": .optional(page.first?.id),
             "last_id": .optional(page.last?.id),
             "has_more": .bool(remaining.count > limit),
         ])
-        return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: json.bytes)
     }
 
     /// One listed object: its id (the pagination key), whether the endpoint shows it, and its JSON.
