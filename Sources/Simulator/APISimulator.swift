@@ -2,24 +2,18 @@ import Foundation
 import Synchronization
 import UsageAPI
 
-/// One request the simulator answered, for tests that count requests.
-public struct RecordedRequest: Sendable {
-    public var endpoint: String
-    public var query: [(String, String)]
-    public var status: Int
-    public var fault: String?
-
-    public func parameter(_ name: String) -> String? { query.first { $0.0 == name }?.1 }
-}
-
 /// The local OpenAI Usage and Costs API: serves the synthetic organisation over HTTP as the
 /// official description and the live API define it, with faults on demand.
+///
+/// This file holds its state, its life (start, stop), the control API tests use, and the router:
+/// each request is counted, admitted (method, `Authorization`, `RateLimit`, `FaultInjection`) and
+/// answered by a `UsageRoute`, a `DirectoryRoute` or the control routes (`ControlRoutes.swift`).
 public final class APISimulator: Sendable {
     private struct State {
         var configuration: SimulatorConfiguration
         var restatementVersion = 0
         var sequence: UInt64 = 0
-        var recentRequests: [Double] = []
+        var rateLimit = RateLimit()
         var log: [RecordedRequest] = []
         /// Requests being answered now, by endpoint and parameters other than `page`.
         var inFlight: [String: Int] = [:]
@@ -104,37 +98,30 @@ public final class APISimulator: Sendable {
 
     // MARK: - Handling
 
+    /// The answer to one request (what the HTTP server calls; tests call it without HTTP).
     public func handle(_ request: HTTPRequest) -> HTTPReply {
         if request.path.hasPrefix("/__sim/") { return control(request) }
         let prefix = "/v1"
-        guard request.path.hasPrefix(prefix) else { return Self.error(404, "Unknown path \(request.path)", type: "invalid_request_error") }
+        guard request.path.hasPrefix(prefix) else { return HTTPReply.apiError(404, "Unknown path \(request.path)", type: "invalid_request_error") }
         let path = String(request.path.dropFirst(prefix.count))
         let route: Route
-        if let endpoint = EndpointCatalog.all.first(where: { $0.path == path }) {
-            route = .usage(endpoint)
+        if let usage = UsageRoute(path: path) {
+            route = .usage(usage)
         } else if let list = DirectoryRoute(path: path) {
             route = .directory(list)
         } else {
-            return Self.error(404, "Invalid URL (GET \(request.path))", type: "invalid_request_error")
+            return HTTPReply.apiError(404, "Invalid URL (GET \(request.path))", type: "invalid_request_error")
         }
         let (config, sequence, limited, version) = state.withLock { s -> (SimulatorConfiguration, UInt64, Double?, Int) in
             s.sequence += 1
-            var retryAfter: Double? = nil
-            if let rpm = s.configuration.requestsPerMinute {
-                let now = Date().timeIntervalSince1970
-                s.recentRequests.removeAll { $0 <= now - 60 }
-                if s.recentRequests.count >= rpm {
-                    retryAfter = max(1, s.recentRequests[0] + 60 - now)
-                } else {
-                    s.recentRequests.append(now)
-                }
-            }
+            let retryAfter = s.rateLimit.take(limit: s.configuration.requestsPerMinute, now: Date().timeIntervalSince1970)
             return (s.configuration, s.sequence, retryAfter, s.restatementVersion)
         }
         let window = path + "?" + request.query.filter { $0.0 != "page" }.map { "\($0.0)=\($0.1)" }.sorted().joined(separator: "&")
         state.withLock { s in
-            s.inFlight[window, default: 0] += 1
-            s.maxSameWindowInFlight = max(s.maxSameWindowInFlight, s.inFlight[window]!)
+            let count = s.inFlight[window, default: 0] + 1
+            s.inFlight[window] = count
+            s.maxSameWindowInFlight = max(s.maxSameWindowInFlight, count)
         }
         // Latency is spent while the request counts as in flight.
         if config.faults.latencyMilliseconds > 0 { usleep(UInt32(config.faults.latencyMilliseconds) * 1000) }
@@ -144,22 +131,19 @@ public final class APISimulator: Sendable {
             reply = refusal
         case .admitted(let wireFault, let bodyFault):
             switch route {
-            case .usage(let endpoint):
-                reply = answer(request, endpoint: endpoint, config: config, sequence: sequence, version: version, wrongType: bodyFault == .wrongType)
+            case .usage(let usage):
+                let truth = GroundTruth(organization: organization,
+                                        restatement: Restatement(fromHour: config.restateFromHour ?? .max, version: version))
+                reply = usage.answer(request.query, truth: truth, config: config, sequence: sequence, wrongType: bodyFault == .wrongType)
             case .directory(let list):
                 reply = list.answer(request.query, directory: SimulatedDirectory(organization: organization, changes: config.directoryChanges))
             }
-            if reply.status == 200, bodyFault != nil {
-                if bodyFault == .malformed {
-                    reply.body = Array(reply.body.prefix(max(1, reply.body.count * 2 / 3))) + Array("<!-- upstream -->".utf8)
-                }
-                reply.deviatesFromSchema = true
-            }
+            if let bodyFault { InjectedFault.damage(&reply, with: bodyFault) }
             reply.fault = wireFault
         }
         state.withLock { s in
-            s.inFlight[window]! -= 1
-            if s.inFlight[window] == 0 { s.inFlight[window] = nil }
+            let left = s.inFlight[window, default: 1] - 1
+            s.inFlight[window] = left == 0 ? nil : left
         }
         let faultName: String? = reply.fault.map { "\($0)" } ?? (reply.status == 200 ? nil : String(reply.status))
         state.withLock { $0.log.append(RecordedRequest(endpoint: route.name, query: request.query, status: reply.status, fault: faultName)) }
@@ -169,18 +153,19 @@ public final class APISimulator: Sendable {
 
     /// What a path asks for: a usage or costs page, or a page of the directory.
     private enum Route {
-        case usage(Endpoint)
+        case usage(UsageRoute)
         case directory(DirectoryRoute)
 
         var name: String {
             switch self {
-            case .usage(let endpoint): endpoint.name
+            case .usage(let usage): usage.name
             case .directory(let list): list.name
             }
         }
     }
 
-    /// Whether a request gets an answer: authentication, the rate limit, and injected faults.
+    /// Whether a request gets an answer: its method, authentication, the rate limit, and injected
+    /// faults, in that order.
     private enum Admission {
         case refused(HTTPReply)
         /// Answer it, then break the answer on the wire or in its body as drawn.
@@ -188,382 +173,14 @@ public final class APISimulator: Sendable {
     }
 
     private func admit(_ request: HTTPRequest, config: SimulatorConfiguration, sequence: UInt64, rateLimitedFor: Double?) -> Admission {
-        guard request.method == "GET" else { return .refused(Self.error(405, "Method not allowed", type: "invalid_request_error")) }
-        // Authentication.
-        guard let authorization = request.headers["authorization"], authorization.hasPrefix("Bearer ") else {
-            return .refused(Self.error(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                                       type: "invalid_request_error"))
-        }
-        let key = String(authorization.dropFirst("Bearer ".count))
-        if key != config.adminKey {
-            if key.hasPrefix("sk-admin-") || !key.hasPrefix("sk-") {
-                return .refused(Self.error(401, "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key"))
-            }
-            return .refused(Self.error(403, "You have insufficient permissions for this operation. Missing scopes: api.usage.read. Use an admin key.",
-                                       type: "invalid_request_error", code: "insufficient_permissions"))
-        }
-        if let retryAfter = rateLimitedFor {
-            var reply = Self.error(429, "Rate limit reached for requests. Please try again later.", type: "requests", code: "rate_limit_exceeded")
-            reply.headers += [("Retry-After", String(Int(retryAfter.rounded(.up)))),
-                              ("x-ratelimit-limit-requests", String(config.requestsPerMinute ?? 0)),
-                              ("x-ratelimit-remaining-requests", "0"),
-                              ("x-ratelimit-reset-requests", "\(Int(retryAfter.rounded(.up)))s")]
-            return .refused(reply)
-        }
-        // Injected faults, decided by the seed and the request's sequence number.
-        let faults = config.faults
-        var wireFault: HTTPReply.WireFault? = nil
-        var bodyFault: FaultConfiguration.Kind? = nil
-        if faults.rate > 0, !faults.kinds.isEmpty, Mix.unit(config.seed, 0xFA17, sequence) < faults.rate {
-            let kind = faults.kinds[Int(Mix.hash(config.seed, 0xF00D, sequence) % UInt64(faults.kinds.count))]
-            switch kind {
-            case .rateLimited:
-                var reply = Self.error(429, "Rate limit reached for requests.", type: "requests", code: "rate_limit_exceeded")
-                reply.headers += [("Retry-After", "1"), ("retry-after-ms", "200"), ("x-ratelimit-remaining-requests", "0")]
-                return .refused(reply)
-            case .serverError: return .refused(Self.error(500, "The server had an error while processing your request.", type: "server_error"))
-            case .badGateway: return .refused(HTTPReply(status: 502, headers: [("Content-Type", "text/html")], body: Array("<html><body>502 Bad Gateway</body></html>".utf8)))
-            case .unavailable: return .refused(Self.error(503, "The engine is currently overloaded, please try again later.", type: "server_error"))
-            case .timeout:
-                var reply = Self.error(503, "Timed out", type: "server_error")
-                reply.delayMilliseconds = faults.timeoutMilliseconds
-                return .refused(reply)
-            case .reset: wireFault = .resetMidBody
-            case .truncated: wireFault = .truncateBody
-            case .malformed, .wrongType: bodyFault = kind
-            }
-        }
-        return .admitted(wireFault: wireFault, bodyFault: bodyFault)
-    }
-
-    /// A usage or costs page.
-    private func answer(_ request: HTTPRequest, endpoint: Endpoint, config: SimulatorConfiguration, sequence: UInt64,
-                        version: Int, wrongType: Bool) -> HTTPReply {
-        let faults = config.faults
-        let now = config.now ?? Int64(Date().timeIntervalSince1970)
-        let query: UsageQuery
-        let pageStart: Int64?
-        switch parse(request.query, endpoint: endpoint, now: now, faults: faults) {
-        case .failure(let failure): return failure.reply
-        case .success(let parsed): (query, pageStart) = parsed
-        }
-        let truth = GroundTruth(organization: organization,
-                                restatement: Restatement(fromHour: config.restateFromHour ?? .max, version: version))
-        var ranges = truth.bucketRanges(query, now: now)
-        var emptyQuirkPage = false
-        if let pageStart {
-            if let index = ranges.firstIndex(where: { $0.0 == pageStart }) {
-                ranges.removeFirst(index)
-            } else if query.endpoint.isCosts && faults.costsEmptyPageQuirk && pageStart >= (ranges.last?.1 ?? 0) {
-                ranges = []
-                emptyQuirkPage = true
-            } else {
-                return Self.error(400, "Invalid page cursor.", type: "invalid_request_error", param: "page", code: "invalid_cursor")
-            }
-        }
-        let pageSize = min(query.limit, max(1, faults.shortPageBuckets ?? query.limit))
-        var pageRanges = Array(ranges.prefix(pageSize))
-        var hasMore = ranges.count > pageSize
-        var nextStart = hasMore ? ranges[pageSize].0 : nil
-        if faults.earlyEmptyPage && pageStart != nil {
-            pageRanges = []
-            hasMore = false
-            nextStart = nil
-        }
-        if !hasMore && query.endpoint.isCosts && faults.costsEmptyPageQuirk {
-            // The live bug: the last page still says has_more, and so does the empty page after it.
-            if emptyQuirkPage, let pageStart {
-                hasMore = true
-                nextStart = pageStart
-            } else if let last = pageRanges.last {
-                hasMore = true
-                nextStart = last.1
-            }
-        }
-        if faults.loopingCursor, let pageStart, !pageRanges.isEmpty {
-            hasMore = true
-            nextStart = pageStart
-        }
-        var json = JSONWriter(capacity: 1 << 16)
-        json.raw("{\"object\":\"page\",\"data\":[")
-        let grouping = query.endpoint.isCosts || pageRanges.isEmpty ? nil : truth.grouping(query)
-        for (i, range) in pageRanges.enumerated() {
-            if i > 0 { json.raw(",") }
-            if let grouping {
-                let totals = truth.groupTotals(query, grouping, from: range.0, to: range.1, now: now)
-                writeUsageBucket(&json, start: range.0, end: range.1, keys: grouping.keys, totals: totals, endpoint: endpoint,
-                                 faults: faults, wrongType: wrongType && i == 0)
-            } else {
-                let results = truth.results(query, from: range.0, to: range.1, now: now)
-                writeCostBucket(&json, start: range.0, end: range.1, results: results, endpoint: endpoint, faults: faults)
-            }
-        }
-        json.raw("],\"has_more\":\(hasMore),\"next_page\":")
-        if let nextStart {
-            json.string(Self.cursor(start: nextStart, issuedAt: now, query: request.query))
-        } else {
-            json.raw("null")
-        }
-        json.raw("}")
-        var reply = HTTPReply(status: 200, headers: [("Content-Type", "application/json"),
-                                                     ("x-request-id", "req_\(sequence)")], body: json.bytes)
-        if let rpm = config.requestsPerMinute {
-            reply.headers.append(("x-ratelimit-limit-requests", String(rpm)))
-        }
-        reply.deviatesFromSchema = faults.oldSpellings || faults.amountAsString
-        if let poison = faults.poisonedPage, poison.endpoint == endpoint.name,
-           pageRanges.contains(where: { $0.0 <= poison.bucketStart && poison.bucketStart < $0.1 }) {
-            reply.body = poison.apply(to: reply.body)
-            reply.deviatesFromSchema = true
-        }
-        return reply
-    }
-
-    /// A usage bucket, its results written straight from the group keys and totals.
-    private func writeUsageBucket(_ json: inout JSONWriter, start: Int64, end: Int64, keys: [[String?]], totals: [[Int64]?],
-                                  endpoint: Endpoint, faults: FaultConfiguration, wrongType: Bool) {
-        json.raw("{\"object\":\"bucket\",\"start_time\":\(start),\"end_time\":\(end),")
-        json.key(faults.oldSpellings ? "result" : "results")
-        json.raw("[")
-        var first = true
-        for (key, values) in zip(keys, totals) {
-            guard let values else { continue }
-            if first && faults.duplicateResults {
-                // The first group twice, its counts split between the two rows.
-                writeUsageResult(&json, key: key, values: values.map { $0 / 2 }, endpoint: endpoint, faults: faults, wrongType: wrongType)
-                json.raw(",")
-                writeUsageResult(&json, key: key, values: values.map { $0 - $0 / 2 }, endpoint: endpoint, faults: faults, wrongType: false)
-            } else {
-                if !first { json.raw(",") }
-                writeUsageResult(&json, key: key, values: values, endpoint: endpoint, faults: faults, wrongType: wrongType && first)
-            }
-            first = false
-        }
-        json.raw("]}")
-    }
-
-    /// One usage result: the metrics in catalog order, then the dimensions in `group_by` order.
-    /// `wrongType` sends its first count as a string.
-    private func writeUsageResult(_ json: inout JSONWriter, key: [String?], values: [Int64], endpoint: Endpoint,
-                                  faults: FaultConfiguration, wrongType: Bool) {
-        json.raw("{\"object\":")
-        json.string(endpoint.resultObject)
-        for (m, metric) in endpoint.metrics.enumerated() {
-            json.raw(",")
-            let name = faults.oldSpellings && metric.name == "num_sessions" ? "sessions" : metric.name
-            json.key(name)
-            if wrongType && m == 0 { json.string(String(values[m])) } else { json.int(values[m]) }
-        }
-        for (d, dimension) in endpoint.groupBy.enumerated() {
-            json.raw(",")
-            json.key(dimension.rawValue)
-            if dimension.isBoolean, let value = key[d] { json.raw(value) } else { json.optionalString(key[d]) }
-        }
-        json.raw("}")
-    }
-
-    /// A costs bucket.
-    private func writeCostBucket(_ json: inout JSONWriter, start: Int64, end: Int64, results: [SimulatedResult],
-                                 endpoint: Endpoint, faults: FaultConfiguration) {
-        json.raw("{\"object\":\"bucket\",\"start_time\":\(start),\"end_time\":\(end),")
-        json.key(faults.oldSpellings ? "result" : "results")
-        json.raw("[")
-        for (i, result) in results.enumerated() {
-            if i > 0 { json.raw(",") }
-            json.raw("{\"object\":")
-            json.string(endpoint.resultObject)
-            json.raw(",\"amount\":{\"value\":")
-            if case .decimal(let amount) = result.values["amount"] {
-                if faults.amountAsString { json.string(amount) } else { json.raw(amount) }
-            } else {
-                json.raw("0")
-            }
-            json.raw(",\"currency\":\"usd\"}")
-            for name in ["quantity", "quantity_unit"] {
-                json.raw(",")
-                json.key(name)
-                switch result.values[name] ?? .null {
-                case .decimal(let text): json.raw(text)
-                case .text(let text): json.string(text)
-                case .count(let n): json.int(n)
-                case .null: json.raw("null")
-                }
-            }
-            if !faults.omitOrganizationID {
-                json.raw(",\"organization_id\":")
-                json.string(organization.organizationID)
-            }
-            for dimension in [UsageAPI.Dimension.projectID, .lineItem, .apiKeyID] {
-                json.raw(",")
-                json.key(dimension.rawValue)
-                json.optionalString(result.dimensions[dimension] ?? nil)
-            }
-            json.raw("}")
-        }
-        json.raw("]}")
-    }
-
-    // MARK: - Parameters
-
-    private func parse(_ parameters: [(String, String)], endpoint: Endpoint, now: Int64,
-                       faults: FaultConfiguration) -> Result<(UsageQuery, Int64?), HTTPReplyError> {
-        func values(_ name: String) -> [String] {
-            // Repeated keys, `key[]=`, and comma-joined values are all accepted.
-            parameters.filter { $0.0 == name || $0.0 == name + "[]" }
-                .flatMap { $0.1.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-                .filter { !$0.isEmpty }
-        }
-        func bad(_ message: String, _ param: String?, code: String? = nil) -> Result<(UsageQuery, Int64?), HTTPReplyError> {
-            .failure(HTTPReplyError(reply: Self.error(400, message, type: "invalid_request_error", param: param, code: code)))
-        }
-        guard let startText = values("start_time").first else { return bad("Missing required parameter: 'start_time'.", "start_time") }
-        guard let start = Int64(startText) else { return bad("Invalid 'start_time': expected an integer Unix timestamp.", "start_time") }
-        var end: Int64? = nil
-        if let endText = values("end_time").first {
-            guard let parsed = Int64(endText) else { return bad("Invalid 'end_time': expected an integer Unix timestamp.", "end_time") }
-            guard parsed > start else { return bad("'end_time' must be greater than 'start_time'.", "end_time") }
-            end = parsed
-        }
-        let retention = now - 365 * 86_400
-        if start < retention {
-            return bad("start_time is older than the reporting lookback window; the earliest start_time allowed is \(retention).",
-                       "start_time", code: "reporting_lookback_exceeded")
-        }
-        let widthText = values("bucket_width").first ?? "1d"
-        guard let width = BucketWidth(rawValue: widthText), endpoint.widths.contains(width) else {
-            return bad("Invalid 'bucket_width': '\(widthText)'. Expected one of: \(endpoint.widths.map(\.rawValue).joined(separator: ", ")).", "bucket_width")
-        }
-        var limit = endpoint.defaultLimit(for: width)
-        if let limitText = values("limit").first {
-            guard let parsed = Int(limitText), parsed >= 1 else { return bad("Invalid 'limit': expected a positive integer.", "limit") }
-            guard parsed <= endpoint.maxLimit(for: width) else {
-                return bad("Invalid 'limit': \(parsed) is greater than the maximum of \(endpoint.maxLimit(for: width)) for bucket_width \(width.rawValue).", "limit")
-            }
-            limit = parsed
-        }
-        var groupBy = Set<UsageAPI.Dimension>()
-        for field in values("group_by") {
-            guard let dimension = UsageAPI.Dimension(rawValue: field), endpoint.groupBy.contains(dimension) else {
-                return bad("Invalid 'group_by' value: '\(field)'. Supported: \(endpoint.groupBy.map(\.rawValue).joined(separator: ", ")).", "group_by")
-            }
-            groupBy.insert(dimension)
-        }
-        var filters: [String: Set<String>] = [:]
-        for name in endpoint.arrayFilters.keys {
-            let list = values(name)
-            if !list.isEmpty { filters[name] = Set(list) }
-        }
-        var batch: Bool? = nil
-        if endpoint.booleanFilters.contains("batch"), let text = values("batch").first {
-            guard text == "true" || text == "false" else { return bad("Invalid 'batch': expected true or false.", "batch") }
-            batch = text == "true"
-        }
-        var pageStart: Int64? = nil
-        if let page = values("page").first {
-            guard let decoded = Self.decodeCursor(page, query: parameters) else {
-                return bad("Invalid page cursor.", "page", code: "invalid_cursor")
-            }
-            if let ttl = faults.cursorTTLSeconds, now - decoded.issuedAt > Int64(ttl) {
-                return bad("The page cursor has expired. Start again without 'page'.", "page", code: "invalid_cursor")
-            }
-            pageStart = decoded.start
-        }
-        return .success((UsageQuery(endpoint: endpoint, startTime: start, endTime: end, width: width, groupBy: groupBy,
-                                    filters: filters, batch: batch, limit: limit), pageStart))
-    }
-
-    struct HTTPReplyError: Error { var reply: HTTPReply }
-
-    /// An opaque cursor bound to the request's other parameters.
-    static func cursor(start: Int64, issuedAt: Int64, query: [(String, String)]) -> String {
-        let fingerprint = fingerprintOf(query)
-        let text = "v1:\(start):\(issuedAt):\(fingerprint)"
-        return "page_" + Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decodeCursor(_ cursor: String, query: [(String, String)]) -> (start: Int64, issuedAt: Int64)? {
-        guard cursor.hasPrefix("page_") else { return nil }
-        var base = String(cursor.dropFirst(5)).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base.count % 4 != 0 { base += "=" }
-        guard let data = Data(base64Encoded: base), let text = String(data: data, encoding: .utf8) else { return nil }
-        let parts = text.split(separator: ":")
-        guard parts.count == 4, parts[0] == "v1", let start = Int64(parts[1]), let issued = Int64(parts[2]),
-              UInt64(parts[3]) == fingerprintOf(query) else { return nil }
-        return (start, issued)
-    }
-
-    private static func fingerprintOf(_ query: [(String, String)]) -> UInt64 {
-        let relevant = query.filter { $0.0 != "page" && $0.0 != "limit" }
-            .map { "\($0.0.replacingOccurrences(of: "[]", with: ""))=\($0.1)" }.sorted().joined(separator: "&")
-        return Mix.string(relevant) & 0xFFFF_FFFF_FFFF
-    }
-
-    static func error(_ status: Int, _ message: String, type: String, param: String? = nil, code: String? = nil) -> HTTPReply {
-        var json = JSONWriter()
-        json.raw("{\"error\":{\"message\":")
-        json.string(message)
-        json.raw(",\"type\":")
-        json.string(type)
-        json.raw(",\"param\":")
-        json.optionalString(param)
-        json.raw(",\"code\":")
-        json.optionalString(code)
-        json.raw("}}")
-        return HTTPReply(status: status, headers: [("Content-Type", "application/json")], body: json.bytes)
-    }
-
-    // MARK: - Control endpoint
-
-    /// `POST /__sim/faults?rate=0.1&kinds=429,500&latency_ms=…&cursor_ttl=…`, `POST /__sim/restate[?from=UNIX]`,
-    /// `GET /__sim/stats`, `POST /__sim/reset`.
-    private func control(_ request: HTTPRequest) -> HTTPReply {
-        func param(_ name: String) -> String? { request.query.first { $0.0 == name }?.1 }
-        switch request.path {
-        case "/__sim/faults":
-            configure { config in
-                if let rate = param("rate").flatMap(Double.init) { config.faults.rate = rate }
-                if let kinds = param("kinds") {
-                    config.faults.kinds = kinds.split(separator: ",").compactMap { FaultConfiguration.Kind(rawValue: String($0)) }
-                }
-                if let latency = param("latency_ms").flatMap(Int.init) { config.faults.latencyMilliseconds = latency }
-                if let ttl = param("cursor_ttl") { config.faults.cursorTTLSeconds = Int(ttl) }
-                if let rpm = param("rpm") { config.requestsPerMinute = Int(rpm) }
-                if let poison = param("poison") { config.faults.poisonedPage = PoisonedPage(poison) } // empty: none
-            }
-            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
-        case "/__sim/directory":
-            changeDirectory()
-            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
-        case "/__sim/restate":
-            // `from=UNIX` sets where late data lands; without it (and none configured), the last three days.
-            let from = param("from").flatMap { Int64($0) }
-            let fallback = now - 3 * 86_400
-            configure { config in
-                if let from { config.restateFromHour = floorDiv(from, 3600) }
-                else if config.restateFromHour == nil { config.restateFromHour = floorDiv(fallback, 3600) }
-            }
-            restate()
-            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
-        case "/__sim/reset":
-            resetCounters()
-            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"ok\":true}".utf8))
-        case "/__sim/stats":
-            let log = requestLog
-            var counts: [String: Int] = [:]
-            for entry in log { counts[entry.endpoint, default: 0] += 1 }
-            var json = JSONWriter()
-            json.raw("{\"requests\":\(log.count),\"faulted\":\(log.filter { $0.fault != nil }.count),")
-            json.raw("\"max_same_window_in_flight\":\(maxSameWindowInFlight),\"by_endpoint\":{")
-            for (i, (name, count)) in counts.sorted(by: { $0.key < $1.key }).enumerated() {
-                if i > 0 { json.raw(",") }
-                json.key(name)
-                json.int(Int64(count))
-            }
-            json.raw("}}")
-            return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: json.bytes)
-        default:
-            return Self.error(404, "Unknown control path", type: "invalid_request_error")
+        guard request.method == "GET" else { return .refused(HTTPReply.apiError(405, "Method not allowed", type: "invalid_request_error")) }
+        if let refusal = Authorization.refusal(request, adminKey: config.adminKey) { return .refused(refusal) }
+        if let retryAfter = rateLimitedFor { return .refused(RateLimit.refusal(retryAfter: retryAfter, limit: config.requestsPerMinute)) }
+        switch InjectedFault(config.faults, seed: config.seed, sequence: sequence) {
+        case nil: return .admitted(wireFault: nil, bodyFault: nil)
+        case .refusal(let reply)?: return .refused(reply)
+        case .wire(let fault)?: return .admitted(wireFault: fault, bodyFault: nil)
+        case .body(let kind)?: return .admitted(wireFault: nil, bodyFault: kind)
         }
     }
 }

@@ -50,135 +50,159 @@ enum DirectoryRoute: Equatable {
         var limit = 20
         if let text = parameter("limit") {
             guard let parsed = Int(text), (1...100).contains(parsed) else {
-                return APISimulator.error(400, "Invalid 'limit': expected an integer between 1 and 100.", type: "invalid_request_error", param: "limit")
+                return HTTPReply.apiError(400, "Invalid 'limit': expected an integer between 1 and 100.", type: "invalid_request_error", param: "limit")
             }
             limit = parsed
         }
         let after = parameter("after")
-        var entries: [Entry] = []
+        let entries: [Entry]
         switch self {
         case .projects:
             let includeArchived = parameter("include_archived") == "true"
             entries = directory.projects.map { project in
-                Entry(id: project.id, listed: includeArchived || project.archivedAt == nil) { json in
-                    json.raw("{\"id\":")
-                    json.string(project.id)
-                    json.raw(",\"object\":\"organization.project\",\"name\":")
-                    json.string(project.name)
-                    json.raw(",\"created_at\":\(project.createdAt),\"archived_at\":")
-                    json.raw(project.archivedAt.map(String.init) ?? "null")
-                    json.raw(",\"status\":")
-                    json.string(project.archivedAt == nil ? "active" : "archived")
-                    json.raw("}")
-                }
+                Entry(id: project.id, listed: includeArchived || project.archivedAt == nil) { Self.json(project) }
             }
         case .users:
             let emails = Set(query.filter { $0.0 == "emails" || $0.0 == "emails[]" }.map(\.1))
             entries = directory.users.map { user in
-                Entry(id: user.id, listed: !user.removed && (emails.isEmpty || emails.contains(user.email))) { json in
-                    json.raw("{\"object\":\"organization.user\",\"id\":")
-                    json.string(user.id)
-                    json.raw(",\"name\":")
-                    json.string(user.name)
-                    json.raw(",\"email\":")
-                    json.string(user.email)
-                    json.raw(",\"role\":")
-                    json.string(user.role)
-                    json.raw(",\"added_at\":\(user.addedAt)}")
-                }
+                Entry(id: user.id, listed: !user.removed && (emails.isEmpty || emails.contains(user.email))) { Self.json(user) }
             }
         case .projectAPIKeys(let projectID), .projectServiceAccounts(let projectID):
             guard directory.project(projectID) != nil else {
-                return APISimulator.error(404, "No such project: '\(projectID)'.", type: "invalid_request_error", param: "project_id")
+                return HTTPReply.apiError(404, "No such project: '\(projectID)'.", type: "invalid_request_error", param: "project_id")
             }
             if case .projectServiceAccounts = self {
                 entries = directory.serviceAccounts.filter { $0.projectID == projectID }.map { account in
-                    Entry(id: account.id, listed: !account.deleted) { json in
-                        json.raw("{\"object\":\"organization.project.service_account\",\"id\":")
-                        json.string(account.id)
-                        json.raw(",\"name\":")
-                        json.string(account.name)
-                        json.raw(",\"role\":\"member\",\"created_at\":\(account.createdAt)}")
-                    }
+                    Entry(id: account.id, listed: !account.deleted) { Self.json(account) }
                 }
             } else {
                 entries = directory.apiKeys.filter { $0.projectID == projectID }.map { key in
-                    Entry(id: key.id, listed: !key.deleted) { json in
-                        json.raw("{\"object\":\"organization.project.api_key\",\"redacted_value\":")
-                        json.string("sk-proj-****" + String(key.id.suffix(4)))
-                        json.raw(",\"name\":")
-                        json.string(key.name)
-                        json.raw(",\"created_at\":\(key.createdAt),\"last_used_at\":")
-                        json.raw(key.lastUsedAt.map(String.init) ?? "null")
-                        json.raw(",\"id\":")
-                        json.string(key.id)
-                        json.raw(",\"owner_project_access\":\"active\",\"owner\":")
-                        if let accountID = key.ownerServiceAccountID,
-                           let account = directory.serviceAccounts.first(where: { $0.id == accountID }) {
-                            json.raw("{\"type\":\"service_account\",\"service_account\":{\"id\":")
-                            json.string(account.id)
-                            json.raw(",\"name\":")
-                            json.string(account.name)
-                            json.raw(",\"created_at\":\(account.createdAt),\"role\":\"member\"}}")
-                        } else if let userID = key.ownerUserID, let user = directory.user(userID) {
-                            json.raw("{\"type\":\"user\",\"user\":{\"id\":")
-                            json.string(user.id)
-                            json.raw(",\"email\":")
-                            json.string(user.email)
-                            json.raw(",\"name\":")
-                            json.string(user.name)
-                            json.raw(",\"created_at\":\(user.addedAt),\"role\":\"member\"}}")
-                        } else {
-                            json.raw("{}")
-                        }
-                        json.raw("}")
-                    }
+                    Entry(id: key.id, listed: !key.deleted) { Self.json(key, in: directory) }
                 }
             }
         case .adminAPIKeys:
             entries = directory.adminKeys.map { key in
-                Entry(id: key.id, listed: true) { json in
-                    json.raw("{\"object\":\"organization.admin_api_key\",\"id\":")
-                    json.string(key.id)
-                    json.raw(",\"name\":")
-                    json.string(key.name)
-                    json.raw(",\"redacted_value\":\"sk-admin...")
-                    json.raw(String(key.id.suffix(3)))
-                    json.raw("\",\"created_at\":\(key.createdAt),\"expires_at\":null,\"last_used_at\":null,\"owner\":{\"type\":\"user\",\"object\":\"organization.user\",\"id\":")
-                    json.string(key.ownerUserID)
-                    json.raw(",\"name\":")
-                    json.string(directory.user(key.ownerUserID)?.name ?? "Owner")
-                    json.raw(",\"created_at\":\(SimulatedDirectory.founded),\"role\":\"owner\"}}")
-                }
+                Entry(id: key.id, listed: true) { Self.json(key, in: directory) }
             }
         }
         var start = 0
         if let after {
             guard let index = entries.firstIndex(where: { $0.id == after }) else {
-                return APISimulator.error(400, "Invalid 'after': no entry with id '\(after)'.", type: "invalid_request_error", param: "after")
+                return HTTPReply.apiError(400, "Invalid 'after': no entry with id '\(after)'.", type: "invalid_request_error", param: "after")
             }
             start = index + 1
         }
         let remaining = entries[start...].filter(\.listed)
         let page = remaining.prefix(limit)
-        var json = JSONWriter(capacity: 4096)
-        json.raw("{\"object\":\"list\",\"data\":[")
-        for (i, entry) in page.enumerated() {
-            if i > 0 { json.raw(",") }
-            entry.write(&json)
-        }
-        json.raw("],\"first_id\":")
-        json.optionalString(page.first?.id)
-        json.raw(",\"last_id\":")
-        json.optionalString(page.last?.id)
-        json.raw(",\"has_more\":\(remaining.count > limit)}")
-        return HTTPReply(status: 200, headers: [("Content-Type", "application/json")], body: json.bytes)
+        return .json([
+            "object": "list",
+            "data": .array(page.map { $0.json() }),
+            "first_id": .optional(page.first?.id),
+            "last_id": .optional(page.last?.id),
+            "has_more": .bool(remaining.count > limit),
+        ])
     }
 
     /// One listed object: its id (the pagination key), whether the endpoint shows it, and its JSON.
     private struct Entry {
         let id: String
         let listed: Bool
-        let write: (inout JSONWriter) -> Void
+        let json: () -> JSONWriter.Value
+    }
+
+    // MARK: - Entries, as the Admin API writes them
+
+    private static func json(_ project: SimulatedDirectory.Project) -> JSONWriter.Value {
+        [
+            "id": .string(project.id),
+            "object": "organization.project",
+            "name": .string(project.name),
+            "created_at": .int(project.createdAt),
+            "archived_at": .optional(project.archivedAt),
+            "status": project.archivedAt == nil ? "active" : "archived",
+        ]
+    }
+
+    private static func json(_ user: SimulatedDirectory.User) -> JSONWriter.Value {
+        [
+            "object": "organization.user",
+            "id": .string(user.id),
+            "name": .string(user.name),
+            "email": .string(user.email),
+            "role": .string(user.role),
+            "added_at": .int(user.addedAt),
+        ]
+    }
+
+    private static func json(_ account: SimulatedDirectory.ServiceAccount) -> JSONWriter.Value {
+        [
+            "object": "organization.project.service_account",
+            "id": .string(account.id),
+            "name": .string(account.name),
+            "role": "member",
+            "created_at": .int(account.createdAt),
+        ]
+    }
+
+    private static func json(_ key: SimulatedDirectory.APIKey, in directory: SimulatedDirectory) -> JSONWriter.Value {
+        [
+            "object": "organization.project.api_key",
+            "redacted_value": .string("sk-proj-****" + String(key.id.suffix(4))),
+            "name": .string(key.name),
+            "created_at": .int(key.createdAt),
+            "last_used_at": .optional(key.lastUsedAt),
+            "id": .string(key.id),
+            "owner_project_access": "active",
+            "owner": owner(of: key, in: directory),
+        ]
+    }
+
+    /// A project key's owner: its service account, else its user, else `{}` (neither is listed).
+    private static func owner(of key: SimulatedDirectory.APIKey, in directory: SimulatedDirectory) -> JSONWriter.Value {
+        if let accountID = key.ownerServiceAccountID,
+           let account = directory.serviceAccounts.first(where: { $0.id == accountID }) {
+            return [
+                "type": "service_account",
+                "service_account": [
+                    "id": .string(account.id),
+                    "name": .string(account.name),
+                    "created_at": .int(account.createdAt),
+                    "role": "member",
+                ],
+            ]
+        }
+        if let userID = key.ownerUserID, let user = directory.user(userID) {
+            return [
+                "type": "user",
+                "user": [
+                    "id": .string(user.id),
+                    "email": .string(user.email),
+                    "name": .string(user.name),
+                    "created_at": .int(user.addedAt),
+                    "role": "member",
+                ],
+            ]
+        }
+        return [:]
+    }
+
+    private static func json(_ key: SimulatedDirectory.AdminKey, in directory: SimulatedDirectory) -> JSONWriter.Value {
+        [
+            "object": "organization.admin_api_key",
+            "id": .string(key.id),
+            "name": .string(key.name),
+            "redacted_value": .string("sk-admin..." + String(key.id.suffix(3))),
+            "created_at": .int(key.createdAt),
+            "expires_at": .null,
+            "last_used_at": .null,
+            "owner": [
+                "type": "user",
+                "object": "organization.user",
+                "id": .string(key.ownerUserID),
+                "name": .string(directory.user(key.ownerUserID)?.name ?? "Owner"),
+                "created_at": .int(SimulatedDirectory.founded),
+                "role": "owner",
+            ],
+        ]
     }
 }

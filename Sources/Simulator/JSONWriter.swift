@@ -1,4 +1,5 @@
-/// Appends JSON text to a byte buffer, for fast responses with exact number text.
+/// The simulator's one JSON writer: appends JSON text to a byte buffer, piece by piece for fast
+/// pages with exact number text (`raw`, `string`, `key`, `int`), or a `Value` whole.
 struct JSONWriter {
     var bytes: [UInt8] = []
 
@@ -45,4 +46,54 @@ struct JSONWriter {
     }
 
     mutating func int(_ value: Int64) { raw(String(value)) }
+}
+
+extension JSONWriter {
+    /// A JSON value written whole, for small bodies whose shape reads best as a literal:
+    /// `["id": .string(id), "object": "organization.project", "archived_at": .optional(at)]`.
+    /// Objects keep their members in the order written (unlike `UsageAPI.JSONValue`, the parser's).
+    enum Value: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral,
+                ExpressibleByDictionaryLiteral {
+        case string(String)
+        case int(Int64)
+        case bool(Bool)
+        case null
+        case array([Value])
+        case object([(String, Value)])
+
+        init(stringLiteral value: String) { self = .string(value) }
+        init(booleanLiteral value: Bool) { self = .bool(value) }
+        init(arrayLiteral elements: Value...) { self = .array(elements) }
+        init(dictionaryLiteral members: (String, Value)...) { self = .object(members) }
+
+        /// The string, or `null`.
+        static func optional(_ text: String?) -> Value { text.map(Value.string) ?? .null }
+        /// The number, or `null`.
+        static func optional(_ number: Int64?) -> Value { number.map(Value.int) ?? .null }
+    }
+
+    /// Appends `value`: strings escaped as `string` does, numbers as `int`, members in order.
+    mutating func value(_ value: Value) {
+        switch value {
+        case .string(let text): string(text)
+        case .int(let number): int(number)
+        case .bool(let flag): raw(flag ? "true" : "false")
+        case .null: raw("null")
+        case .array(let elements):
+            bytes.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                self.value(element)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let members):
+            bytes.append(UInt8(ascii: "{"))
+            for (i, (name, member)) in members.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                key(name)
+                self.value(member)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
 }

@@ -10,35 +10,26 @@ struct UsageAPISim: ParsableCommand {
 
     @Option(help: "Port on 127.0.0.1 (0 picks a free one).") var port: Int = 0
     @Option(help: "Seed of the synthetic organisation.") var seed: UInt64 = 42
-    @Option(help: "Organisation size: small or large.") var preset: String = "small"
+    @Option(help: "Organisation size.") var preset: SyntheticOrganization.Preset = .small
     @Option(help: "The admin key to accept.") var adminKeyValue: String = "sk-admin-simulator-key"
     @Option(help: "Requests per minute before answering 429.") var rpm: Int?
     @Option(help: "Fixed clock, Unix seconds (default: real time).") var now: Int64?
     @Option(help: "Fraction of requests to fail, 0…1.") var faultRate: Double = 0
     @Option(help: "Fault kinds, comma-separated: 429,500,502,503,reset,truncated,malformed,wrong-type,timeout.")
-    var faults: String?
+    var faults: FaultKinds?
     @Option(help: "Latency added to every request, in milliseconds.") var latencyMs: Int = 0
     @Option(help: "Page cursors expire after this many seconds.") var cursorTtl: Int?
     @Option(help: "Live quirks, comma-separated: costs-empty-page,old-spellings,amount-as-string,duplicate-results,short-pages (7 buckets a page),no-organization-id.")
     var quirks: String?
     @Option(help: ArgumentHelp("Damage a string in every page of one window: ENDPOINT@UNIX[:lone-surrogate|invalid-escape], UNIX a bucket start.",
                                valueName: "window"))
-    var poison: String?
+    var poison: PoisonedPage?
     @Option(help: ArgumentHelp("Answer every <name>.query in this directory into <name>.json, then exit (no server).",
                                valueName: "directory"))
     var writeFixtures: String?
 
     func validate() throws {
-        guard SyntheticOrganization.Preset(rawValue: preset) != nil else { throw ValidationError("--preset must be small or large") }
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1") }
-        if let poison, PoisonedPage(poison) == nil {
-            throw ValidationError("--poison must be ENDPOINT@UNIX[:lone-surrogate|invalid-escape], not '\(poison)'")
-        }
-        if let faults {
-            for kind in faults.split(separator: ",") where FaultConfiguration.Kind(rawValue: String(kind)) == nil {
-                throw ValidationError("unknown fault kind '\(kind)'")
-            }
-        }
     }
 
     func run() throws {
@@ -52,12 +43,12 @@ struct UsageAPISim: ParsableCommand {
         }
         var configuration = SimulatorConfiguration()
         configuration.seed = seed
-        configuration.preset = SyntheticOrganization.Preset(rawValue: preset)!
+        configuration.preset = preset
         configuration.adminKey = adminKeyValue
         configuration.requestsPerMinute = rpm
         configuration.now = now
         configuration.faults.rate = faultRate
-        if let faults { configuration.faults.kinds = faults.split(separator: ",").compactMap { FaultConfiguration.Kind(rawValue: String($0)) } }
+        if let faults { configuration.faults.kinds = faults.kinds }
         configuration.faults.latencyMilliseconds = latencyMs
         configuration.faults.cursorTTLSeconds = cursorTtl
         let quirkSet = Set((quirks ?? "").split(separator: ",").map(String.init))
@@ -67,11 +58,33 @@ struct UsageAPISim: ParsableCommand {
         configuration.faults.duplicateResults = quirkSet.contains("duplicate-results")
         if quirkSet.contains("short-pages") { configuration.faults.shortPageBuckets = 7 }
         configuration.faults.omitOrganizationID = quirkSet.contains("no-organization-id")
-        configuration.faults.poisonedPage = poison.flatMap(PoisonedPage.init)
+        configuration.faults.poisonedPage = poison
         let simulator = APISimulator(configuration: configuration)
         let url = try simulator.start(port: port)
         FileHandle.standardOutput.write(Data((url + "\n").utf8))
         while true { sleep(3600) }
+    }
+}
+
+/// `--preset small|large`, read once by its raw value.
+extension SyntheticOrganization.Preset: ExpressibleByArgument {}
+
+/// `--poison ENDPOINT@UNIX[:DAMAGE]`, read once by `PoisonedPage`'s own parser.
+extension PoisonedPage: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+/// `--faults 429,500,…`: fault kinds, comma-separated; an unknown kind makes the value invalid.
+struct FaultKinds: ExpressibleByArgument {
+    var kinds: [FaultConfiguration.Kind]
+
+    init?(argument: String) {
+        var kinds: [FaultConfiguration.Kind] = []
+        for name in argument.split(separator: ",") {
+            guard let kind = FaultConfiguration.Kind(rawValue: String(name)) else { return nil }
+            kinds.append(kind)
+        }
+        self.kinds = kinds
     }
 }
 

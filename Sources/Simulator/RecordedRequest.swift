@@ -1,0 +1,9 @@
+/// One request the simulator answered, for tests that count requests.
+public struct RecordedRequest: Sendable {
+    public var endpoint: String
+    public var query: [(String, String)]
+    public var status: Int
+    public var fault: String?
+
+    public func parameter(_ name: String) -> String? { query.first { $0.0 == name }?.1 }
+}
