@@ -13,7 +13,8 @@ struct RateLimit {
         guard let limit else { return nil }
         recent.removeAll { $0 <= now - 60 }
         if recent.count >= limit {
-            return max(1, recent[0] + 60 - now)
+            // A limit of 0 (or less) refuses everything: a minute from now, with nothing admitted.
+            return max(1, (recent.first ?? now) + 60 - now)
         }
         recent.append(now)
         return nil

@@ -51,7 +51,7 @@ extension UsageQuery {
             guard parsed > start else { return bad("'end_time' must be greater than 'start_time'.", "end_time") }
             end = parsed
         }
-        let retention = now - 365 * 86_400
+        let retention = now - EndpointCatalog.reportingHistorySeconds
         if start < retention {
             return bad("start_time is older than the reporting lookback window; the earliest start_time allowed is \(retention).",
                        "start_time", code: "reporting_lookback_exceeded")
