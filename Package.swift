@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Warehouse", dependencies: ["Postgres", "Digest", "Bodies", "JSON", "UsageAPI", "EmbeddedResources"]),
         // Orchestration: plans, the page loop, workers, replay, directory refresh, pipeline files.
         .target(name: "Pipeline", dependencies: [
-            "UsageAPI", "APIClient", "Warehouse", "Postgres", "EmbeddedResources",
+            "UsageAPI", "APIClient", "Bodies", "Warehouse", "Postgres", "EmbeddedResources",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The command line: parses arguments, calls Pipeline and Warehouse, prints.
