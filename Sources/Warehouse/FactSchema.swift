@@ -7,6 +7,10 @@ extension Endpoint {
     /// The fact table in schema `warehouse`: `fact_<endpoint>`.
     public var factTable: String { "fact_" + name }
 
+    /// The contract view in schema `analytics`: the API's field names over the fact table
+    /// (`<endpoint>_usage`; for costs, `costs`).
+    public var contractView: String { isCosts ? "costs" : name + "_usage" }
+
     /// The fact table's dimension key columns, in the order the decoder gives result dimensions.
     public var factKeyColumns: [String] { resultDimensions.map(\.keyColumn) }
 }

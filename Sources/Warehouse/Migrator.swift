@@ -106,6 +106,10 @@ public struct Migrator {
         for migration in migrations where !seen.insert(migration.version).inserted {
             throw MigrationError.duplicateVersion(migration.version)
         }
+        // One migrator at a time across processes, from before the bootstrap: two first migrates of
+        // an empty database would otherwise race on CREATE SCHEMA (a unique violation in the catalog).
+        try AdvisoryLock.migrations.lock(on: connection)
+        defer { _ = try? AdvisoryLock.migrations.unlock(on: connection) }
         try connection.execute(script: """
             CREATE SCHEMA IF NOT EXISTS etl;
             CREATE TABLE IF NOT EXISTS etl.schema_migrations (
@@ -126,9 +130,6 @@ public struct Migrator {
                 );
                 """)
         }
-        // One migrator at a time across processes.
-        try AdvisoryLock.migrations.lock(on: connection)
-        defer { _ = try? AdvisoryLock.migrations.unlock(on: connection) }
 
         let applied = try connection.query("SELECT version, name, checksum FROM etl.schema_migrations ORDER BY version")
         var recorded: [Int: (name: String, checksum: String)] = [:]
