@@ -66,12 +66,16 @@ let package = Package(
         .target(name: "FuzzTargets", dependencies: ["JSON", "UsageAPI", "APIClient", "Pipeline", "Warehouse", "Curl", "Postgres"]),
         .executableTarget(name: "usage-etl-fuzz", dependencies: ["FuzzTargets"]),
 
+        // What the integration suites start from: a fresh migrated database, the simulator on loopback,
+        // the usage-etl binary as operators run it.
+        .target(name: "TestSupport", dependencies: ["Postgres", "Warehouse", "UsageAPI", "Simulator"], path: "Tests/TestSupport"),
+
         .testTarget(name: "UnitTests", dependencies: [
             "JSON", "UsageAPI", "Zstd", "Digest", "Bodies", "APIClient", "Warehouse", "Simulator", "Pipeline", "UsageETLCLI", "FuzzTargets",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "Postgres", "Warehouse", "Curl", "JSON", "UsageAPI", "Zstd", "Bodies", "APIClient", "UsageETLCLI", "Simulator", "Pipeline",
+            "TestSupport", "Postgres", "Warehouse", "Curl", "JSON", "UsageAPI", "Zstd", "Bodies", "APIClient", "UsageETLCLI", "Simulator", "Pipeline",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The `usage-etl` binary run as operators run it: arguments, environment, exit codes.

@@ -2,6 +2,7 @@ import Foundation
 import Pipeline
 import Postgres
 import Simulator
+import TestSupport
 import Testing
 import UsageAPI
 import Warehouse

@@ -4,6 +4,7 @@ import Logging
 import Pipeline
 import Postgres
 import Simulator
+import TestSupport
 import Testing
 import UsageAPI
 import Warehouse

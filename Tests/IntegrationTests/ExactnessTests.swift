@@ -5,6 +5,7 @@ import Pipeline
 import Postgres
 import Simulator
 import Synchronization
+import TestSupport
 import Testing
 import UsageAPI
 import Warehouse

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Simulator
+import TestSupport
 import Testing
 import UsageAPI
 

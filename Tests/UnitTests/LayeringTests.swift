@@ -23,6 +23,8 @@ struct LayeringTests {
         "usage-etl-fuzz": ["FuzzTargets"],
         "embed-files": [],
     ]
+    // Tests/TestSupport (the integration suites' harness) may import what it needs of the product;
+    // nothing in Sources/ may import it (it is not under Sources/).
     static let toolchain: Set<String> = ["Foundation", "Glibc", "Darwin", "Dispatch", "Synchronization"]
 
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

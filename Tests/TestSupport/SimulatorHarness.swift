@@ -4,12 +4,12 @@ import Warehouse
 
 /// A simulator started on a loopback port (on a fixed clock when `now` is given) and a fresh
 /// migrated database: what the integration suites start from.
-struct SimulatorHarness {
-    let simulator: APISimulator
-    let databaseURL: String
-    let connection: PostgresConnection
+public struct SimulatorHarness {
+    public let simulator: APISimulator
+    public let databaseURL: String
+    public let connection: PostgresConnection
 
-    init(database: String, now: Int64? = nil, configure: (inout SimulatorConfiguration) -> Void = { _ in }) throws {
+    public init(database: String, now: Int64? = nil, configure: (inout SimulatorConfiguration) -> Void = { _ in }) throws {
         var configuration = SimulatorConfiguration()
         configuration.now = now
         configure(&configuration)

@@ -4,15 +4,15 @@ import Postgres
 import Testing
 
 /// Gives each test suite its own database in the private cluster started by `make test`.
-enum TestDatabase {
-    struct Missing: Error, CustomStringConvertible {
-        var description: String {
+public enum TestDatabase {
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String {
             "USAGE_ETL_TEST_DATABASE_URL is not set: integration tests need the private PostgreSQL that `make test` starts"
         }
     }
 
     /// The admin connection string from the environment; its absence fails the test loudly.
-    static func adminURL() throws -> String {
+    public static func adminURL() throws -> String {
         guard let url = ProcessInfo.processInfo.environment["USAGE_ETL_TEST_DATABASE_URL"], !url.isEmpty else {
             throw Missing()
         }
@@ -23,7 +23,7 @@ enum TestDatabase {
     private static let created = Mutex<[String: String]>([:])
 
     /// Database `name`, dropped and recreated the first time a test run asks for it.
-    static func shared(_ name: String) throws -> String {
+    public static func shared(_ name: String) throws -> String {
         try created.withLock { map in
             if let url = map[name] { return url }
             let url = try fresh(name)
@@ -33,7 +33,7 @@ enum TestDatabase {
     }
 
     /// Drops and recreates database `name`, returning its connection string.
-    static func fresh(_ name: String) throws -> String {
+    public static func fresh(_ name: String) throws -> String {
         let admin = try adminURL()
         let connection = try PostgresConnection(admin)
         let quoted = "\"" + name.replacingOccurrences(of: "\"", with: "") + "\""
@@ -43,7 +43,7 @@ enum TestDatabase {
     }
 
     /// The same server, another database.
-    static func url(_ admin: String, database: String) -> String {
+    public static func url(_ admin: String, database: String) -> String {
         // The private cluster's URL has the form postgresql:///postgres?host=…
         if let range = admin.range(of: ":///postgres") {
             return admin.replacingCharacters(in: range, with: ":///" + database)

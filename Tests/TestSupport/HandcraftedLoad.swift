@@ -6,7 +6,7 @@ extension PostgresConnection {
     /// Loads a decoded page as the whole content of `window` for `spec`'s stream and records the
     /// window as loaded (the contract views show the buckets of loaded windows): for tests that
     /// feed the loader pages no simulator answers.
-    func loadHandcrafted(_ page: UsagePage, spec: StreamSpec, window: TimeRange) throws {
+    public func loadHandcrafted(_ page: UsagePage, spec: StreamSpec, window: TimeRange) throws {
         let store = WindowStore(connection: self)
         let streamID = try store.streamID(for: spec)
         var buckets = page.buckets.makeIterator()

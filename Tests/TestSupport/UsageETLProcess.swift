@@ -2,9 +2,9 @@ import Foundation
 
 /// A started `usage-etl` binary, as operators run it. Its output goes to a temporary file (no pipe
 /// to fill up while it runs), read back when it ends.
-final class UsageETLProcess {
+public final class UsageETLProcess {
     /// The binary beside the test bundle (tests run from .build/<triple>/debug).
-    static var binary: URL {
+    public static var binary: URL {
         var url = Bundle.main.bundleURL
         while url.pathComponents.count > 1 && !FileManager.default.fileExists(atPath: url.appendingPathComponent("usage-etl").path) {
             url.deleteLastPathComponent()
@@ -12,10 +12,10 @@ final class UsageETLProcess {
         return url.appendingPathComponent("usage-etl")
     }
 
-    let process = Process()
+    public let process = Process()
     private let output: URL
 
-    init(_ arguments: [String], environment: [String: String]) throws {
+    public init(_ arguments: [String], environment: [String: String]) throws {
         output = FileManager.default.temporaryDirectory.appendingPathComponent("usage-etl-out-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
@@ -28,14 +28,14 @@ final class UsageETLProcess {
     }
 
     /// Waits for the exit; returns the status and everything it printed (stdout and stderr).
-    func wait() -> (Int32, String) {
+    public func wait() -> (Int32, String) {
         process.waitUntilExit()
         defer { try? FileManager.default.removeItem(at: output) }
         return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
     }
 
     /// The environment operators give the binary: the simulator, the key and the warehouse, plus `extra`.
-    static func environment(baseURL: String, databaseURL: String, key: String = "sk-admin-simulator-key",
+    public static func environment(baseURL: String, databaseURL: String, key: String = "sk-admin-simulator-key",
                             _ extra: [String: String] = [:]) -> [String: String] {
         var environment = ["PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": baseURL, "OPENAI_ADMIN_KEY": key, "DATABASE_URL": databaseURL]
         environment.merge(extra) { $1 }
@@ -43,7 +43,7 @@ final class UsageETLProcess {
     }
 
     /// Runs to the end.
-    static func run(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
+    public static func run(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
         try UsageETLProcess(arguments, environment: environment).wait()
     }
 }
