@@ -20,7 +20,14 @@ public struct OrganizationRegistry {
         guard let salt = result.first?.first ?? nil, !salt.isEmpty else {
             throw PostgresError(operation: .query, message: "etl.fingerprint_salt holds no salt")
         }
-        return SHA256.hexString(SHA256.hmac(key: salt, message: Array(key.utf8)))
+        return Self.fingerprint(salt: salt, key: key)
+    }
+
+    /// hex(SHA-256(HMAC-SHA-256(salt, key))): the derivation every warehouse already holds (9e23818
+    /// and before hashed the HMAC once more). Changing it makes every remembered key unknown: a
+    /// second row per key, and rows filed under `default` that are never adopted.
+    public static func fingerprint(salt: [UInt8], key: String) -> String {
+        SHA256.hex(SHA256.hmac(key: salt, message: Array(key.utf8)))
     }
 
     /// What is remembered for a key: nil when the key was never seen; `.some(nil)` when it was,
