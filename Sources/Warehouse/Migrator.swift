@@ -55,7 +55,6 @@ public enum MigrationError: Error, CustomStringConvertible {
     case edited(version: Int, name: String, recorded: String, current: String)
     case unknownApplied(version: Int, name: String)
     case duplicateVersion(Int)
-    case unreadableRecord(table: String, value: String?)
     case duplicateViewFile(String)
 
     public var description: String {
@@ -68,8 +67,6 @@ public enum MigrationError: Error, CustomStringConvertible {
             return "two migration files share version \(version)"
         case let .duplicateViewFile(name):
             return "two view files are named \(name)"
-        case let .unreadableRecord(table, value):
-            return "\(table) holds a record this migrator cannot read (\(value ?? "NULL")); was it edited by hand?"
         }
     }
 }

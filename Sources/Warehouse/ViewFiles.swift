@@ -46,15 +46,11 @@ extension Migrator {
         for file in views where !names.insert(file.name).inserted {
             throw MigrationError.duplicateViewFile(file.name)
         }
-        let latest = try connection.query("SELECT coalesce(max(version), 0) FROM etl.schema_migrations").scalar
-        guard let latest, let schemaVersion = Int(latest) else {
-            throw MigrationError.unreadableRecord(table: "etl.schema_migrations", value: latest)
-        }
+        let schemaVersion = try connection.query("SELECT coalesce(max(version), 0) FROM etl.schema_migrations")
+            .single("etl.schema_migrations version").decode(Int.self)
         var recorded: [String: (checksum: String, migration: Int)] = [:]
-        for row in try connection.query("SELECT name, checksum, after_migration FROM etl.schema_views").rows {
-            guard row.count == 3, let name = row[0], let checksum = row[1], let migration = row[2].flatMap({ Int($0) }) else {
-                throw MigrationError.unreadableRecord(table: "etl.schema_views", value: row.map { $0 ?? "NULL" }.joined(separator: ", "))
-            }
+        for row in try connection.query("SELECT name, checksum, after_migration FROM etl.schema_views").typedRows {
+            let (name, checksum, migration) = try row.decode(String.self, String.self, Int.self)
             recorded[name] = (checksum, migration)
         }
         let forgotten = recorded.keys.filter { !names.contains($0) }.sorted()
