@@ -36,6 +36,11 @@ public struct PostgresRow: Sendable {
         return (repeat try next(each types))
     }
 
+    /// The text of the column named `column`; nil when it is NULL or not in the row.
+    public subscript(_ column: String) -> String? {
+        columns.firstIndex(of: column).flatMap { $0 < values.count ? values[$0] : nil }
+    }
+
     /// The column named `column` as `T`.
     public func decode<T: PostgresTextDecodable>(column: String, as type: T.Type = T.self) throws -> T {
         guard let index = columns.firstIndex(of: column) else {
