@@ -65,7 +65,7 @@ public struct FactLoader {
                 TRUNCATE \(stage);
                 """)
         }
-        let keyColumns = dimensions.map(\.keyColumn)
+        let keyColumns = endpoint.factKeyColumns
         let metricColumns = endpoint.metrics.map(\.name)
         let keyMetricSlots = Set(endpoint.keyMetrics.compactMap { name in endpoint.metrics.firstIndex { $0.name == name } })
         let columns = ["stream_id", "organization_key", "bucket_start", "bucket_end", "bucket_width"] + keyColumns + metricColumns
