@@ -1,3 +1,5 @@
+import Foundation
+
 /// When a request is tried again and how long to wait first: pure, so it is unit-tested without a
 /// server. 429 and 5xx answers, transport failures and damaged bodies are retried; 401/403 and
 /// other 4xx are final. The wait doubles each attempt from `baseBackoff`, capped at `maxBackoff`,
@@ -39,10 +41,8 @@ public struct RetryPolicy: Sendable, Equatable {
     /// Seconds to wait after failed attempt `attempt` (1-based). `jitter` in [0, 1) picks where in
     /// the upper half of the exponential delay the wait falls; `retryAfter` is the server's ask.
     public func delay(after attempt: Int, retryAfter: Double?, jitter: Double) -> Double {
-        let doublings = Double(min(max(attempt - 1, 0), 62))
-        var exponential = baseBackoff
-        for _ in 0..<Int(doublings) where exponential < maxBackoff { exponential *= 2 }
-        exponential = min(maxBackoff, exponential)
+        // In Double, so no attempt number overflows; past 2^62 the cap has long been reached.
+        let exponential = min(maxBackoff, baseBackoff * pow(2, Double(min(max(attempt - 1, 0), 62))))
         let jittered = exponential * (0.5 + min(max(jitter, 0), 1) * 0.5)
         return max(retryAfter ?? 0, jittered)
     }

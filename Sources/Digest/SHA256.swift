@@ -68,7 +68,7 @@ public enum SHA256 {
         }
 
         public func update<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-            if let done = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) { return done }
+            if bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) != nil { return }
             Array(bytes).withUnsafeBytes { update($0) }
         }
 

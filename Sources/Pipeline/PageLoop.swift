@@ -25,8 +25,10 @@ public struct PageLoop: Sendable {
     public init(window: TimeRange, step: Int64, pagesFetched: Int) {
         let span = max(0, window.end - window.start)
         buckets = Int(clamping: step > 0 ? ceilDiv(span, step) : span)
-        let (bound, overflow) = pagesFetched.addingReportingOverflow(buckets)
-        maxPages = overflow ? Int.max : bound.addingReportingOverflow(2).overflow ? Int.max : bound + 2
+        // pagesFetched + buckets + 2 (the empty last page some endpoints add), saturating.
+        let (sum, first) = pagesFetched.addingReportingOverflow(buckets)
+        let (bound, second) = sum.addingReportingOverflow(2)
+        maxPages = first || second ? .max : bound
     }
 
     /// What to do next for a window at this checkpoint.
