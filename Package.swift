@@ -53,7 +53,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "usage-etl", dependencies: ["UsageETLCLI", "CMalloc"]),
+        .executableTarget(name: "usage-etl", dependencies: ["UsageETLCLI", "CMalloc", "Digest"]),
 
         // The API simulator (its own JSON writer; reads nothing of the ETL but the API model).
         .target(name: "Simulator", dependencies: ["UsageAPI", "JSON"]),

@@ -5,6 +5,29 @@ import CLibCrypto
 public enum SHA256 {
     public static let byteCount = 32
 
+    /// libcrypto could not give SHA-256 (an OpenSSL configuration, `OPENSSL_CONF`, that loads no
+    /// provider offering it).
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String {
+            "OpenSSL's libcrypto offers no SHA-256 (check OPENSSL_CONF and the providers it loads)"
+        }
+    }
+
+    /// Checks once, at start-up, that libcrypto gives SHA-256 and HMAC-SHA-256, so the traps below
+    /// can only be reached when memory runs out: the configuration cannot change later in the process.
+    public static func checkAvailable() throws {
+        guard let context = EVP_MD_CTX_new() else { throw Unavailable() }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else { throw Unavailable() }
+        var out = [UInt8](repeating: 0, count: byteCount)
+        var length: UInt32 = 0
+        let key: [UInt8] = [0]
+        let done = key.withUnsafeBufferPointer { k in
+            out.withUnsafeMutableBufferPointer { HMAC(EVP_sha256(), k.baseAddress, 1, k.baseAddress, 1, $0.baseAddress, &length) != nil }
+        }
+        guard done, length == UInt32(byteCount) else { throw Unavailable() }
+    }
+
     /// The digest of `message`.
     public static func hash<Bytes: Collection>(_ message: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
         let hasher = Hasher()

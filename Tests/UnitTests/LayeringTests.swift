@@ -16,7 +16,7 @@ struct LayeringTests {
         "Warehouse": ["Postgres", "Digest", "Bodies", "JSON", "UsageAPI", "EmbeddedResources"],
         "Pipeline": ["UsageAPI", "APIClient", "Bodies", "Warehouse", "Postgres", "EmbeddedResources", "Logging"],
         "UsageETLCLI": ["Pipeline", "Warehouse", "APIClient", "UsageAPI", "Postgres", "Curl", "ArgumentParser", "Logging"],
-        "usage-etl": ["UsageETLCLI", "CMalloc"],
+        "usage-etl": ["UsageETLCLI", "CMalloc", "Digest"],
         "Simulator": ["UsageAPI", "JSON"],
         "usage-api-sim": ["Simulator", "ArgumentParser"],
         "FuzzTargets": ["JSON", "UsageAPI", "APIClient", "Pipeline", "Warehouse", "Curl", "Postgres"],
