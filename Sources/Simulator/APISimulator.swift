@@ -18,6 +18,9 @@ public final class APISimulator: Sendable {
         /// Requests being answered now, by endpoint and parameters other than `page`.
         var inFlight: [String: Int] = [:]
         var maxSameWindowInFlight = 0
+        /// Usage, costs and directory requests being answered now, and the most there were at once.
+        var requestsInFlight = 0
+        var maxRequestsInFlight = 0
     }
 
     public let organization: SyntheticOrganization
@@ -90,11 +93,17 @@ public final class APISimulator: Sendable {
 
     public var requestLog: [RecordedRequest] { state.withLock { $0.log } }
 
-    public func resetCounters() { state.withLock { $0.log.removeAll(); $0.maxSameWindowInFlight = 0 } }
+    public func resetCounters() {
+        state.withLock { $0.log.removeAll(); $0.maxSameWindowInFlight = 0; $0.maxRequestsInFlight = $0.requestsInFlight }
+    }
 
     /// The most requests for the same window (endpoint and parameters other than `page`) that were
     /// in flight at once: 1 when no window was ever fetched twice at the same time.
     public var maxSameWindowInFlight: Int { state.withLock { $0.maxSameWindowInFlight } }
+
+    /// The most API requests (usage, costs, directory) that were being answered at once since the
+    /// start or the last reset: what a client's parallelism delivers.
+    public var maxRequestsInFlight: Int { state.withLock { $0.maxRequestsInFlight } }
 
     // MARK: - Handling
 
@@ -122,6 +131,8 @@ public final class APISimulator: Sendable {
             let count = s.inFlight[window, default: 0] + 1
             s.inFlight[window] = count
             s.maxSameWindowInFlight = max(s.maxSameWindowInFlight, count)
+            s.requestsInFlight += 1
+            s.maxRequestsInFlight = max(s.maxRequestsInFlight, s.requestsInFlight)
         }
         // Latency is spent while the request counts as in flight.
         if config.faults.latencyMilliseconds > 0 { usleep(UInt32(config.faults.latencyMilliseconds) * 1000) }
@@ -144,6 +155,7 @@ public final class APISimulator: Sendable {
         state.withLock { s in
             let left = s.inFlight[window, default: 1] - 1
             s.inFlight[window] = left == 0 ? nil : left
+            s.requestsInFlight -= 1
         }
         let faultName: String? = reply.fault.map { "\($0)" } ?? (reply.status == 200 ? nil : String(reply.status))
         state.withLock { $0.log.append(RecordedRequest(endpoint: route.name, query: request.query, status: reply.status, fault: faultName)) }

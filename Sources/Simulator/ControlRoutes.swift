@@ -45,6 +45,7 @@ extension APISimulator {
                 "requests": .int(Int64(log.count)),
                 "faulted": .int(Int64(log.filter { $0.fault != nil }.count)),
                 "max_same_window_in_flight": .int(Int64(maxSameWindowInFlight)),
+                "max_requests_in_flight": .int(Int64(maxRequestsInFlight)),
                 "by_endpoint": .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }),
             ])
         default:
