@@ -13,7 +13,8 @@ public final class APISimulator: Sendable {
         var configuration: SimulatorConfiguration
         var restatementVersion = 0
         var sequence: UInt64 = 0
-        var rateLimit = RateLimit()
+        /// Each organization's request budget, by admin key (the live API limits each organization apart).
+        var rateLimits: [String: RateLimit] = [:]
         var log: [RecordedRequest] = []
         /// Requests being answered now, by endpoint and parameters other than `page`.
         var inFlight: [String: Int] = [:]
@@ -23,12 +24,18 @@ public final class APISimulator: Sendable {
         var maxRequestsInFlight = 0
     }
 
+    /// The first organization: the one `adminKey` reads.
     public let organization: SyntheticOrganization
+    /// The others (`moreOrganizations`), by admin key.
+    public let moreOrganizations: [String: SyntheticOrganization]
     private let state: Mutex<State>
     private let server = Mutex<HTTPServer?>(nil)
 
     public init(configuration: SimulatorConfiguration = SimulatorConfiguration()) {
         organization = SyntheticOrganization(seed: configuration.seed, preset: configuration.preset)
+        moreOrganizations = Dictionary(configuration.moreOrganizations.map {
+            ($0.adminKey, SyntheticOrganization(seed: $0.seed, preset: configuration.preset))
+        }) { first, _ in first }
         state = Mutex(State(configuration: configuration))
     }
 
@@ -72,23 +79,38 @@ public final class APISimulator: Sendable {
     }
 
     /// The directory as the list endpoints would answer now.
-    public var directory: SimulatedDirectory {
+    public var directory: SimulatedDirectory { directory(of: organization) }
+
+    /// The directory of one of the organizations served.
+    public func directory(of organization: SyntheticOrganization) -> SimulatedDirectory {
         SimulatedDirectory(organization: organization, changes: configuration.directoryChanges)
     }
 
-    /// The ground truth as the simulator would answer now.
-    public var groundTruth: GroundTruth {
+    /// The ground truth of the first organization as the simulator would answer now.
+    public var groundTruth: GroundTruth { groundTruth(of: organization) }
+
+    /// The ground truth of one of the organizations served, as the simulator would answer now.
+    public func groundTruth(of organization: SyntheticOrganization) -> GroundTruth {
         state.withLock { s in
             GroundTruth(organization: organization, restatement: Restatement(
                 fromHour: s.configuration.restateFromHour ?? .max, version: s.restatementVersion))
         }
     }
 
+    /// The organization an admin key reads, if the simulator accepts the key.
+    public func organization(forKey key: String) -> SyntheticOrganization? {
+        key == configuration.adminKey ? organization : moreOrganizations[key]
+    }
+
     public var now: Int64 { state.withLock { $0.configuration.now } ?? Int64(Date().timeIntervalSince1970) }
 
-    /// Requests answered so far, optionally for one endpoint name.
-    public func requestCount(endpoint: String? = nil) -> Int {
-        state.withLock { s in endpoint.map { name in s.log.filter { $0.endpoint == name }.count } ?? s.log.count }
+    /// Requests answered so far, optionally for one endpoint name and one organization id.
+    public func requestCount(endpoint: String? = nil, organization: String? = nil) -> Int {
+        state.withLock { s in
+            s.log.filter { entry in
+                (endpoint.map { entry.endpoint == $0 } ?? true) && (organization.map { entry.organization == $0 } ?? true)
+            }.count
+        }
     }
 
     public var requestLog: [RecordedRequest] { state.withLock { $0.log } }
@@ -121,11 +143,13 @@ public final class APISimulator: Sendable {
         } else {
             return HTTPReply.apiError(404, "Invalid URL (GET \(request.path))", type: "invalid_request_error")
         }
+        let key = Authorization.key(request) ?? ""
         let (config, sequence, limited, version) = state.withLock { s -> (SimulatorConfiguration, UInt64, Double?, Int) in
             s.sequence += 1
-            let retryAfter = s.rateLimit.take(limit: s.configuration.requestsPerMinute, now: Date().timeIntervalSince1970)
+            let retryAfter = s.rateLimits[key, default: RateLimit()].take(limit: s.configuration.requestsPerMinute, now: Date().timeIntervalSince1970)
             return (s.configuration, s.sequence, retryAfter, s.restatementVersion)
         }
+        let served = key == config.adminKey ? organization : moreOrganizations[key]
         let window = path + "?" + request.query.filter { $0.0 != "page" }.map { "\($0.0)=\($0.1)" }.sorted().joined(separator: "&")
         state.withLock { s in
             let count = s.inFlight[window, default: 0] + 1
@@ -143,11 +167,11 @@ public final class APISimulator: Sendable {
         case .admitted(let wireFault, let bodyFault):
             switch route {
             case .usage(let usage):
-                let truth = GroundTruth(organization: organization,
+                let truth = GroundTruth(organization: served ?? organization,
                                         restatement: Restatement(fromHour: config.restateFromHour ?? .max, version: version))
                 reply = usage.answer(request.query, truth: truth, config: config, sequence: sequence, wrongType: bodyFault == .wrongType)
             case .directory(let list):
-                reply = list.answer(request.query, directory: SimulatedDirectory(organization: organization, changes: config.directoryChanges))
+                reply = list.answer(request.query, directory: SimulatedDirectory(organization: served ?? organization, changes: config.directoryChanges))
             }
             if let bodyFault { InjectedFault.damage(&reply, with: bodyFault) }
             reply.fault = wireFault
@@ -158,7 +182,8 @@ public final class APISimulator: Sendable {
             s.requestsInFlight -= 1
         }
         let faultName: String? = reply.fault.map { "\($0)" } ?? (reply.status == 200 ? nil : String(reply.status))
-        state.withLock { $0.log.append(RecordedRequest(endpoint: route.name, query: request.query, status: reply.status, fault: faultName)) }
+        state.withLock { $0.log.append(RecordedRequest(endpoint: route.name, query: request.query, status: reply.status, fault: faultName,
+                                                                organization: served?.organizationID)) }
         AnswerRecorder.fromEnvironment?.record(endpoint: route.name, reply: reply)
         return reply
     }
@@ -186,7 +211,7 @@ public final class APISimulator: Sendable {
 
     private func admit(_ request: HTTPRequest, config: SimulatorConfiguration, sequence: UInt64, rateLimitedFor: Double?) -> Admission {
         guard request.method == "GET" else { return .refused(HTTPReply.apiError(405, "Method not allowed", type: "invalid_request_error")) }
-        if let refusal = Authorization.refusal(request, adminKey: config.adminKey) { return .refused(refusal) }
+        if let refusal = Authorization.refusal(request, adminKeys: Set([config.adminKey] + moreOrganizations.keys)) { return .refused(refusal) }
         if let retryAfter = rateLimitedFor { return .refused(RateLimit.refusal(retryAfter: retryAfter, limit: config.requestsPerMinute)) }
         switch InjectedFault(config.faults, seed: config.seed, sequence: sequence) {
         case nil: return .admitted(wireFault: nil, bodyFault: nil)

@@ -39,14 +39,18 @@ extension APISimulator {
             return .json(["ok": true])
         case "/__sim/stats":
             let log = requestLog
-            var counts: [String: Int] = [:]
-            for entry in log { counts[entry.endpoint, default: 0] += 1 }
+            var counts: [String: Int] = [:], byOrganization: [String: Int] = [:]
+            for entry in log {
+                counts[entry.endpoint, default: 0] += 1
+                if let organization = entry.organization { byOrganization[organization, default: 0] += 1 }
+            }
             return .json([
                 "requests": .int(Int64(log.count)),
                 "faulted": .int(Int64(log.filter { $0.fault != nil }.count)),
                 "max_same_window_in_flight": .int(Int64(maxSameWindowInFlight)),
                 "max_requests_in_flight": .int(Int64(maxRequestsInFlight)),
                 "by_endpoint": .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }),
+                "by_organization": .object(byOrganization.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }),
             ])
         default:
             return HTTPReply.apiError(404, "Unknown control path", type: "invalid_request_error")

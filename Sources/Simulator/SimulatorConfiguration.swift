@@ -112,6 +112,9 @@ public struct SimulatorConfiguration: Sendable {
     public var preset: SyntheticOrganization.Preset = .small
     /// The admin key the simulator accepts. Other `sk-admin-` keys get 401; project keys get 403.
     public var adminKey = "sk-admin-simulator-key"
+    /// More organizations served beside the first, each behind its own admin key, with its own
+    /// synthetic data (from its seed, at the same preset) and its own rate limit.
+    public var moreOrganizations: [OrganizationKey] = []
     /// Requests per minute before 429 (nil: unlimited).
     public var requestsPerMinute: Int?
     /// A fixed clock (Unix seconds) for deterministic runs; nil uses the real time.
@@ -123,4 +126,24 @@ public struct SimulatorConfiguration: Sendable {
     public var directoryChanges = 0
 
     public init() {}
+}
+
+/// An organization the simulator serves beside its first: the admin key that reads it and the seed
+/// of its synthetic data.
+public struct OrganizationKey: Sendable, Equatable {
+    public var adminKey: String
+    public var seed: UInt64
+
+    public init(adminKey: String, seed: UInt64) {
+        self.adminKey = adminKey
+        self.seed = seed
+    }
+
+    /// `KEY:SEED`, e.g. `sk-admin-second:7`; nil when either part is missing or the seed is not a number.
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let seed = UInt64(text[text.index(after: colon)...]) else { return nil }
+        let key = String(text[..<colon])
+        guard !key.isEmpty, !key.contains(where: { $0.isWhitespace }) else { return nil }
+        self.init(adminKey: key, seed: seed)
+    }
 }

@@ -12,7 +12,11 @@ struct UsageAPISim: ParsableCommand {
     @Option(help: "Seed of the synthetic organisation.") var seed: UInt64 = 42
     @Option(help: "Organisation size.") var preset: SyntheticOrganization.Preset = .small
     @Option(help: "The admin key to accept.") var adminKeyValue: String = "sk-admin-simulator-key"
-    @Option(help: "Requests per minute before answering 429.") var rpm: Int?
+    @Option(name: .customLong("organization"),
+            help: ArgumentHelp("Serve one more organization, read with its own admin key, its data from its own seed (repeatable).",
+                               valueName: "key:seed"))
+    var moreOrganizations: [OrganizationKey] = []
+    @Option(help: "Requests per minute before answering 429 (each organization its own budget).") var rpm: Int?
     @Option(help: "Fixed clock, Unix seconds (default: real time).") var now: Int64?
     @Option(help: "Fraction of requests to fail, 0…1.") var faultRate: Double = 0
     @Option(help: "Fault kinds, comma-separated: 429,500,502,503,reset,truncated,malformed,wrong-type,timeout.")
@@ -45,6 +49,7 @@ struct UsageAPISim: ParsableCommand {
         configuration.seed = seed
         configuration.preset = preset
         configuration.adminKey = adminKeyValue
+        configuration.moreOrganizations = moreOrganizations
         configuration.requestsPerMinute = rpm
         configuration.now = now
         configuration.faults.rate = faultRate
@@ -64,6 +69,11 @@ struct UsageAPISim: ParsableCommand {
         FileHandle.standardOutput.write(Data((url + "\n").utf8))
         while true { sleep(3600) }
     }
+}
+
+/// `--organization KEY:SEED`, read once by `OrganizationKey`'s own parser.
+extension OrganizationKey: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }
 
 /// `--preset small|large`, read once by its raw value.

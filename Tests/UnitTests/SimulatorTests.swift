@@ -170,6 +170,32 @@ struct SimulatorTests {
         #expect(simulator.requestCount(endpoint: "images") == 2)
     }
 
+    @Test func eachAdminKeyReadsItsOwnOrganizationWithItsOwnRateLimit() {
+        var configuration = simulator.configuration
+        configuration.moreOrganizations = [OrganizationKey(adminKey: "sk-admin-second", seed: 7)]
+        configuration.requestsPerMinute = 2
+        let two = APISimulator(configuration: configuration)
+        func costs(_ key: String) -> (Int, String?) {
+            let reply = two.handle(HTTPRequest(method: "GET", path: "/v1/organization/costs", query: [("start_time", String(Self.now - 5 * 86_400))],
+                                               headers: ["authorization": "Bearer " + key]))
+            let page = (try? JSONSerialization.jsonObject(with: Data(reply.body))) as? [String: Any]
+            let result = ((page?["data"] as? [[String: Any]])?.first { !(($0["results"] as? [Any]) ?? []).isEmpty }?["results"] as? [[String: Any]])?.first
+            return (reply.status, result?["organization_id"] as? String)
+        }
+        let second = two.moreOrganizations["sk-admin-second"]!
+        #expect(second.organizationID != two.organization.organizationID)
+        #expect(costs("sk-admin-simulator-key") == (200, two.organization.organizationID))
+        #expect(costs("sk-admin-second") == (200, second.organizationID))
+        // Each organization spends its own budget of two a minute.
+        #expect(costs("sk-admin-second").0 == 200)
+        #expect(costs("sk-admin-second").0 == 429)
+        #expect(costs("sk-admin-simulator-key").0 == 200)
+        #expect(costs("sk-admin-unknown").0 == 401)
+        #expect(two.requestCount(organization: second.organizationID) == 3)
+        #expect(OrganizationKey("sk-admin-x:12") == OrganizationKey(adminKey: "sk-admin-x", seed: 12))
+        #expect(OrganizationKey("sk-admin-x") == nil && OrganizationKey(":3") == nil && OrganizationKey("k:-1") == nil)
+    }
+
     func reply(_ path: String, _ query: [(String, String)]) -> HTTPReply {
         simulator.handle(HTTPRequest(method: "GET", path: "/v1" + path, query: query,
                                      headers: ["authorization": "Bearer sk-admin-simulator-key"]))
