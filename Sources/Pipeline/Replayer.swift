@@ -20,14 +20,15 @@ public struct Replayer {
         self.logger = logger
     }
 
-    /// Replays every loaded window overlapping `range`, optionally only of `endpoints`, on this
-    /// connection; with `parallelism` above 1, on that many worker threads, each connecting to
-    /// `databaseURL`.
-    public func replay(range: TimeRange, endpoints: [String], parallelism: Int = 1, databaseURL: String? = nil) throws -> RunSummary {
+    /// Replays every loaded window overlapping `range`, optionally only of `endpoints` and of
+    /// `organizations` (nil: all), on this connection; with `parallelism` above 1, on that many
+    /// worker threads, each connecting to `databaseURL`.
+    public func replay(range: TimeRange, endpoints: [String], organizations: [String]? = nil, parallelism: Int = 1,
+                       databaseURL: String? = nil) throws -> RunSummary {
         let store = WindowStore(connection: connection)
         var specs: [Int: StreamSpec] = [:]
         var jobs: [Runner.Job] = []
-        for (window, streamID) in try store.doneWindows(from: range.start, to: range.end, endpoints: endpoints) {
+        for (window, streamID) in try store.doneWindows(from: range.start, to: range.end, endpoints: endpoints, organizations: organizations) {
             let spec = try specs[streamID] ?? store.spec(streamID: streamID)
             specs[streamID] = spec
             jobs.append(Runner.Job(spec: spec, streamID: streamID, window: window))

@@ -10,6 +10,12 @@ public struct RunSummary: Sendable {
     public var errors: [String] = []
     /// Set when the key was refused: the run stopped early.
     public var unauthorized: String?
+    /// Organizations of a several-organization run that stopped (key refused, or not told apart),
+    /// by id, with why; the others' windows were loaded.
+    public var failedOrganizations: [String: String] = [:]
+    /// Windows failed per organization of a several-organization run (by id; the CLI relabels them
+    /// with display names), so the exit message names the organizations that failed.
+    public var windowsFailedByOrganization: [String: Int] = [:]
     public var interrupted = false
     /// Set when the windows were loaded but the named dimensions could not be refreshed.
     public var directoryError: String?
@@ -19,12 +25,12 @@ public struct RunSummary: Sendable {
     public var outcome: String {
         if unauthorized != nil { return "failed" }
         if interrupted { return "interrupted" }
-        if windowsFailed > 0 { return windowsDone > 0 ? "partial" : "failed" }
+        if windowsFailed > 0 || !failedOrganizations.isEmpty { return windowsDone > 0 ? "partial" : "failed" }
         if directoryError != nil { return "partial" }
         return "succeeded"
     }
 
-    mutating func add(_ other: RunSummary) {
+    public mutating func add(_ other: RunSummary) {
         windowsDone += other.windowsDone
         windowsFailed += other.windowsFailed
         windowsSkipped += other.windowsSkipped
@@ -34,6 +40,8 @@ public struct RunSummary: Sendable {
         retries += other.retries
         errors += other.errors
         unauthorized = unauthorized ?? other.unauthorized
+        failedOrganizations.merge(other.failedOrganizations) { first, _ in first }
+        windowsFailedByOrganization.merge(other.windowsFailedByOrganization, uniquingKeysWith: +)
         interrupted = interrupted || other.interrupted
     }
 }

@@ -23,24 +23,54 @@ public final class Runner: Sendable {
     }
 
     public let databaseURL: String
-    public let api: APIConfiguration
     public let parallelism: Int
     public let logger: Logger
-    private let limiter: RateLimiter
+    /// Who fetches each job's pages: one key for every job, or each organization's own.
+    private let access: Access
     private let clock: @Sendable () -> Int64
     private let onProgress: (@Sendable (RunProgress) -> Void)?
 
-    /// `onProgress` is called after every page and window with the run's totals so far.
-    public init(databaseURL: String, api: APIConfiguration, parallelism: Int = 2, logger: Logger,
+    private enum Access: Sendable {
+        /// One admin key; every job is fetched with it (its organization is the jobs' own).
+        case single(OrganizationAccess)
+        /// Several organizations, by id; a job is fetched with its organization's key and rate cap.
+        case byOrganization([String: OrganizationAccess])
+    }
+
+    /// A run with one admin key. `onProgress` is called after every page and window with the run's totals so far.
+    public convenience init(databaseURL: String, api: APIConfiguration, parallelism: Int = 2, logger: Logger,
                 clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
                 onProgress: (@Sendable (RunProgress) -> Void)? = nil) {
+        self.init(databaseURL: databaseURL, access: .single(OrganizationAccess(id: nil, name: nil, api: api)), parallelism: parallelism,
+                  logger: logger, clock: clock, onProgress: onProgress)
+    }
+
+    /// A run over several organizations, each fetched with its own key under its own rate cap. A job
+    /// of an organization not among them fails without a request.
+    public convenience init(databaseURL: String, organizations: [OrganizationAccess], parallelism: Int = 2, logger: Logger,
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+                onProgress: (@Sendable (RunProgress) -> Void)? = nil) {
+        let byID = Dictionary(organizations.compactMap { access in access.id.map { ($0, access) } }) { first, _ in first }
+        self.init(databaseURL: databaseURL, access: .byOrganization(byID), parallelism: parallelism, logger: logger,
+                  clock: clock, onProgress: onProgress)
+    }
+
+    private init(databaseURL: String, access: Access, parallelism: Int, logger: Logger,
+                 clock: @escaping @Sendable () -> Int64, onProgress: (@Sendable (RunProgress) -> Void)?) {
         self.databaseURL = databaseURL
-        self.api = api
+        self.access = access
         self.parallelism = max(1, parallelism)
         self.logger = logger
-        self.limiter = RateLimiter(requestsPerMinute: api.requestsPerMinute)
         self.clock = clock
         self.onProgress = onProgress
+    }
+
+    /// The key, rate cap and name a job is fetched with; nil when the run has none for its organization.
+    func access(for job: Job) -> OrganizationAccess? {
+        switch access {
+        case .single(let one): one
+        case .byOrganization(let byID): byID[job.spec.organization]
+        }
     }
 
     public var now: Int64 { clock() }
@@ -75,11 +105,13 @@ public final class Runner: Sendable {
         return jobs
     }
 
-    /// Processes jobs on `parallelism` worker threads, each with its own connection and HTTP client.
+    /// Processes jobs on `parallelism` worker threads, each with its own connections and HTTP clients.
+    /// An organization whose key is refused stops: its jobs not yet started fail without a request,
+    /// while every other organization's go on.
     public func run(_ jobs: [Job], refetch: Bool) -> RunSummary {
         let queue = Mutex<[Job]>(jobs.reversed())
         let held = Mutex<[Job]>([])
-        let stopAll = Atomic<Bool>(false)
+        let refused = Mutex<[String: String]>([:]) // organization id (or "" for the one key) -> why it stopped
         let progress = Mutex(RunProgress(windowsTotal: jobs.count))
         let report: @Sendable (_ pages: Int, _ finished: RunSummary?) -> Void = { [onProgress] pages, finished in
             guard let onProgress else { return }
@@ -96,26 +128,50 @@ public final class Runner: Sendable {
             onProgress(snapshot)
         }
         let workers = min(parallelism, max(1, jobs.count))
-        return ConnectedWorkers.run(count: workers, databaseURL: databaseURL, abandon: { queue.withLock { q in let n = q.count; q.removeAll(); return n } }) { connection, dimensions, summary in
-            let client = UsageAPIClient(configuration: api, limiter: limiter)
+        var total = ConnectedWorkers.run(count: workers, databaseURL: databaseURL, abandon: { queue.withLock { q in let n = q.count; q.removeAll(); return n } }) { connection, dimensions, summary in
+            var clients: [ObjectIdentifier: UsageAPIClient] = [:] // one a key: each holds its own connection to the API
             // First every window nobody holds; then, waiting, the ones another session held (a
             // concurrent run, or the connection of a killed one that PostgreSQL has not closed
             // yet), so a run that succeeds leaves each of its windows done.
             while true {
                 if StopSignal.isRequested { summary.interrupted = true; return }
-                if stopAll.load(ordering: .relaxed) { return }
                 let next = queue.withLock { q in q.popLast().map { ($0, false) } } ?? held.withLock { h in h.popLast().map { ($0, true) } }
                 guard let (job, waiting) = next else { return }
-                guard let result = process(job, refetch: refetch, connection: connection, dimensions: dimensions, client: client, waitForClaim: waiting,
-                                           onPage: { report(1, nil) }) else {
+                guard let access = self.access(for: job) else {
+                    summary.windowsFailed += 1
+                    summary.errors.append("\(job.spec.organization): no admin key for this organization in the run (\(job.spec.endpoint.name) window \(UTCTime.format(job.window.range.start)))")
+                    continue
+                }
+                let organization = access.id ?? ""
+                if refused.withLock({ $0[organization] }) != nil {
+                    if case .single = self.access { return } // the run's only key: it stops
+                    summary.windowsFailed += 1 // left pending for the next run; no request with a refused key
+                    summary.windowsFailedByOrganization[organization, default: 0] += 1
+                    continue
+                }
+                let client = clients[ObjectIdentifier(access)] ?? UsageAPIClient(configuration: access.api, limiter: access.limiter)
+                clients[ObjectIdentifier(access)] = client
+                guard let result = process(job, refetch: refetch, connection: connection, dimensions: dimensions, client: client, access: access,
+                                           waitForClaim: waiting, onPage: { report(1, nil) }) else {
                     held.withLock { $0.insert(job, at: 0) }
                     continue
                 }
                 report(0, result)
                 summary.add(result)
-                if result.unauthorized != nil { stopAll.store(true, ordering: .relaxed) }
+                if case .byOrganization = self.access, result.windowsFailed > 0 {
+                    summary.windowsFailedByOrganization[organization, default: 0] += result.windowsFailed
+                }
+                if let reason = result.unauthorized {
+                    refused.withLock { $0[organization] = $0[organization] ?? reason }
+                }
             }
         }
+        if case .byOrganization = access {
+            // Several organizations: a refused key fails its organization, not the run's key check.
+            for (organization, reason) in refused.withLock({ $0 }) { total.failedOrganizations[organization] = reason }
+            total.unauthorized = nil
+        }
+        return total
     }
 
     /// How long a run waits for a window another session holds before leaving it to that session.
@@ -124,10 +180,10 @@ public final class Runner: Sendable {
     /// Claims and processes one window. Returns nil when another session holds the window and
     /// `waitForClaim` is false; when waiting, a window still held after `claimWait` is skipped.
     func process(_ job: Job, refetch: Bool, connection: PostgresConnection, dimensions: PostgresConnection? = nil,
-                 client: UsageAPIClient, waitForClaim: Bool = false, onPage: () -> Void = {}) -> RunSummary? {
+                 client: UsageAPIClient, access: OrganizationAccess? = nil, waitForClaim: Bool = false, onPage: () -> Void = {}) -> RunSummary? {
         var summary = RunSummary()
         let store = WindowStore(connection: connection)
-        let label = "\(job.spec.endpoint.name) \(job.spec.width.rawValue) \(UTCTime.format(job.window.range.start))..\(UTCTime.format(job.window.range.end))"
+        let label = (access?.name.map { "\($0): " } ?? "") + "\(job.spec.endpoint.name) \(job.spec.width.rawValue) \(UTCTime.format(job.window.range.start))..\(UTCTime.format(job.window.range.end))"
         do {
             if !waitForClaim {
                 guard try store.tryClaim(job.window.id) else { return nil }
@@ -181,7 +237,7 @@ public final class Runner: Sendable {
             summary.windowsFailed += 1
             summary.errors.append("\(label): \(message)")
             var metadata: Logger.Metadata = [
-                "endpoint": "\(job.spec.endpoint.name)", "bucket_width": "\(job.spec.width.rawValue)",
+                "organization": "\(job.spec.organization)", "endpoint": "\(job.spec.endpoint.name)", "bucket_width": "\(job.spec.width.rawValue)",
                 "window_start": "\(UTCTime.format(job.window.range.start))", "window_end": "\(UTCTime.format(job.window.range.end))",
             ]
             if let decode = error as? DecodeError {

@@ -150,7 +150,8 @@ public final class APISimulator: Sendable {
             return (s.configuration, s.sequence, retryAfter, s.restatementVersion)
         }
         let served = key == config.adminKey ? organization : moreOrganizations[key]
-        let window = path + "?" + request.query.filter { $0.0 != "page" }.map { "\($0.0)=\($0.1)" }.sorted().joined(separator: "&")
+        // One organization's window: the same range of another organization is another window.
+        let window = (served?.organizationID ?? "") + " " + path + "?" + request.query.filter { $0.0 != "page" }.map { "\($0.0)=\($0.1)" }.sorted().joined(separator: "&")
         state.withLock { s in
             let count = s.inFlight[window, default: 0] + 1
             s.inFlight[window] = count

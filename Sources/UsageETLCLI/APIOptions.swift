@@ -23,6 +23,8 @@ struct APIOptions: ParsableArguments {
     @Option(help: "Buckets per page when smaller than the API's cap (default: the pipeline's, else the cap: the fewest requests).")
     var pageLimit: Int?
 
+    @OptionGroup var organizationsFile: OrganizationsOption
+
     func validate() throws {
         if let requestsPerMinute, requestsPerMinute < 1 { throw ValidationError("--requests-per-minute must be positive") }
         if let parallelism, !(1...32).contains(parallelism) { throw ValidationError("--parallelism must be between 1 and 32") }
@@ -32,28 +34,69 @@ struct APIOptions: ParsableArguments {
     /// Worker threads: the flag, else the pipeline's.
     func parallelism(_ pipeline: PipelineDefinition?) -> Int { parallelism ?? pipeline?.parallelism ?? 2 }
 
+    /// What a loading command reaches: one admin key (flags and environment), or every organization
+    /// of an organizations file, each with its own key and rate cap.
+    enum Targets {
+        case single(APIConfiguration)
+        case several([(entry: OrganizationsFile.Entry, configuration: APIConfiguration)])
+    }
+
+    /// The targets from flags, the pipeline, the organizations file and the environment.
+    func targets(_ pipeline: PipelineDefinition? = nil) throws -> Targets {
+        guard let file = try organizationsFile.file() else { return .single(try configuration(pipeline)) }
+        if adminKeyFile != nil {
+            throw CommandFailure.usage("--admin-key-file and --organizations cannot be combined: each organization names its own key")
+        }
+        if let organization = ProcessInfo.processInfo.environment["OPENAI_ORGANIZATION"], !organization.isEmpty {
+            throw CommandFailure.usage("OPENAI_ORGANIZATION names one organization; with --organizations give each entry its id instead")
+        }
+        let environment = ProcessInfo.processInfo.environment
+        return .several(try file.entries.enumerated().map { index, entry in
+            let context = "\(organizationsFile.path ?? "") organizations[\(index)] (\(entry.name))"
+            let key: String
+            switch entry.key {
+            case .file(let path):
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw CommandFailure.usage("\(context): cannot read admin_key_file \(path)")
+                }
+                key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            case .environment(let name):
+                key = environment[name] ?? ""
+            }
+            var configuration = try configuration(pipeline, key: key, keySource: "\(context): \(entry.key)", organization: entry.id)
+            if let rate = entry.requestsPerMinute { configuration.requestsPerMinute = rate }
+            return (entry, configuration)
+        })
+    }
+
     /// The API configuration from flags, the pipeline and the environment; a missing key is a configuration error.
     func configuration(_ pipeline: PipelineDefinition? = nil) throws -> APIConfiguration {
         let environment = ProcessInfo.processInfo.environment
-        var key: String
         if let file = adminKeyFile {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw CommandFailure.usage("cannot read --admin-key-file \(file)")
             }
-            key = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        } else {
-            key = environment["OPENAI_ADMIN_KEY"] ?? ""
+            return try configuration(pipeline, key: text.trimmingCharacters(in: .whitespacesAndNewlines), keySource: "--admin-key-file",
+                                     organization: environment["OPENAI_ORGANIZATION"])
         }
+        return try configuration(pipeline, key: environment["OPENAI_ADMIN_KEY"] ?? "", keySource: "OPENAI_ADMIN_KEY",
+                                 organization: environment["OPENAI_ORGANIZATION"])
+    }
+
+    /// The configuration for `key` (read from `keySource`, named in errors, never the key itself).
+    private func configuration(_ pipeline: PipelineDefinition?, key: String, keySource: String, organization: String?) throws -> APIConfiguration {
+        let environment = ProcessInfo.processInfo.environment
         guard !key.isEmpty else {
-            throw CommandFailure.usage("no admin key: set OPENAI_ADMIN_KEY or pass --admin-key-file FILE")
+            if keySource == "OPENAI_ADMIN_KEY" { throw CommandFailure.usage("no admin key: set OPENAI_ADMIN_KEY or pass --admin-key-file FILE") }
+            throw CommandFailure.usage("no admin key in \(keySource)")
         }
         guard !key.contains(where: { $0.isNewline || $0 == "\0" }) else {
-            throw CommandFailure.usage("the admin key must be one line (it is sent as a header); its value is not shown")
+            throw CommandFailure.usage("the admin key of \(keySource) must be one line (it is sent as a header); its value is not shown")
         }
         var http = HTTPClientConfiguration()
         http.caFile = caFile
         var configuration = APIConfiguration(baseURL: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1", adminKey: key,
-                                             organizationHeader: environment["OPENAI_ORGANIZATION"],
+                                             organizationHeader: organization,
                                              projectHeader: environment["OPENAI_PROJECT"], http: http)
         configuration.requestsPerMinute = requestsPerMinute ?? pipeline?.requestsPerMinute ?? 60
         configuration.pageLimit = pageLimit ?? pipeline?.pageLimit

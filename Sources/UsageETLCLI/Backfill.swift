@@ -23,9 +23,10 @@ struct Backfill: ParsableCommand {
     func run() throws {
         let session = try LoadSession("backfill", selection: streams, api: api, reporting: reporting)
         let range = TimeRange(start: since.seconds, end: until.seconds)
-        try Self.checkRetention(range, now: session.runner.now)
-        let organization = try session.organization()
-        try session.execute(plans: session.streams.map { ($0.spec(organization: organization), range) }, refetch: refetch)
+        try Self.checkRetention(range, now: session.now)
+        let organizations = try session.organizations()
+        let plans = organizations.ids.flatMap { organization in session.streams.map { ($0.spec(organization: organization), range) } }
+        try session.execute(plans: plans, organizations: organizations, refetch: refetch)
     }
 
     /// A range the API no longer serves is a usage error naming the earliest date it does.

@@ -18,17 +18,30 @@ struct Dimensions: ParsableCommand {
 
     func run() throws {
         Logging.bootstrap(logFormat)
-        let configuration = try api.configuration()
+        let targets = try api.targets()
         let connection = try DatabaseOptions.connectMigrated()
-        let organization = try api.organization(configuration, now: Int64(Date().timeIntervalSince1970), connection: connection)
-        do {
-            let outcome = try DirectoryRefresh(configuration: configuration, connection: connection).run(organization: organization)
-            Console.out("dimensions: \(outcome.projects) projects, \(outcome.users) users, \(outcome.apiKeys) API keys, \(outcome.serviceAccounts) service accounts; \(outcome.changes) changes since the last refresh; \(outcome.requests) requests")
-        } catch let error as APIError {
-            if case .unauthorized = error { throw CommandFailure.usage("dimensions: \(error)") }
-            throw CommandFailure.failed("dimensions: names not refreshed: \(error)")
-        } catch {
-            throw CommandFailure.failed("dimensions: names not refreshed: \(error)")
+        let organizations = try api.organizations(targets, command: "dimensions", now: Int64(Date().timeIntervalSince1970), connection: connection)
+        var failed = organizations.failed
+        for access in organizations.accesses {
+            guard let id = access.id else { continue }
+            // One key: the line as it always was; several: each line names its organization.
+            let of = access.name.map { " \($0) (\(id))" } ?? ""
+            do {
+                let outcome = try DirectoryRefresh(configuration: access.api, connection: connection).run(organization: id)
+                Console.out("dimensions\(of): \(outcome.projects) projects, \(outcome.users) users, \(outcome.apiKeys) API keys, \(outcome.serviceAccounts) service accounts; \(outcome.changes) changes since the last refresh; \(outcome.requests) requests")
+            } catch {
+                guard organizations.several else {
+                    if let error = error as? APIError, case .unauthorized = error { throw CommandFailure.usage("dimensions: \(error)") }
+                    throw CommandFailure.failed("dimensions: names not refreshed: \(error)")
+                }
+                Logging.logger.error("dimensions:\(of) names not refreshed: \(error)", metadata: ["organization": "\(id)"])
+                failed[access.name.map { "\($0) (\(id))" } ?? id] = "\(error)"
+            }
+        }
+        if !failed.isEmpty {
+            // Several organizations: the others' names are refreshed; name the ones that were not.
+            let named = failed.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+            throw CommandFailure.failed("dimensions: names of \(failed.count) organizations not refreshed (the others' are): \(named)")
         }
     }
 }

@@ -12,6 +12,8 @@ struct Replay: ParsableCommand {
     @Option(help: "End of the range (exclusive), same formats.") var until: Moment
     @Option(name: .customLong("endpoint"), help: "Only this endpoint (repeatable).", transform: Endpoint.parseArgument)
     var endpoints: [Endpoint] = []
+    @Option(name: .customLong("organization"), help: "Only this organization id (repeatable; default: every organization in the warehouse).")
+    var organizations: [String] = []
     @Option(help: "Windows replayed at once, each on its own connection (default 2).") var parallelism: Int = 2
     @OptionGroup var reporting: RunOptions
 
@@ -27,7 +29,8 @@ struct Replay: ParsableCommand {
         let started = Date()
         let runID = try RunReporting.begin("replay", connection: connection)
         let range = TimeRange(start: since.seconds, end: until.seconds)
-        let summary = try Replayer(connection: connection, logger: Logging.logger).replay(range: range, endpoints: endpoints.map(\.name), parallelism: parallelism,
+        let summary = try Replayer(connection: connection, logger: Logging.logger).replay(range: range, endpoints: endpoints.map(\.name),
+                                                                                          organizations: organizations.isEmpty ? nil : organizations, parallelism: parallelism,
                                                                                           databaseURL: DatabaseOptions.conninfo)
         try reporting.finish("replay", runID: runID, started: started, summary: summary, connection: connection)
     }

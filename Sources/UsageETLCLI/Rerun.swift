@@ -20,9 +20,13 @@ struct Rerun: ParsableCommand {
     func run() throws {
         let session = try LoadSession("rerun", selection: nil, api: api, reporting: reporting)
         let store = WindowStore(connection: session.connection)
-        let now = session.runner.now
-        try session.execute(refetch: false) {
-            try store.unfinishedWindows(endpoint: endpoint?.name, servedSince: now - WindowPlanner.servedSeconds).map { window, streamID in
+        let now = session.now
+        let organizations = try session.organizations(tellingOne: false)
+        // With one key, every unfinished window (each carries its organization; the key reaches
+        // the one it belongs to); with an organizations file, those of its organizations.
+        let only = organizations.several ? organizations.ids : nil
+        try session.execute(organizations: organizations, refetch: false) { _ in
+            try store.unfinishedWindows(endpoint: endpoint?.name, servedSince: now - WindowPlanner.servedSeconds, organizations: only).map { window, streamID in
                 Runner.Job(spec: try store.spec(streamID: streamID), streamID: streamID, window: window)
             }
         }

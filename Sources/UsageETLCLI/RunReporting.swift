@@ -27,7 +27,8 @@ enum RunReporting {
     }
 
     static func finish(_ runID: Int64, summary: RunSummary, connection: PostgresConnection) {
-        let errors = summary.errors + (summary.directoryError.map { ["names not refreshed: \($0)"] } ?? [])
+        let errors = summary.failedOrganizations.sorted { $0.key < $1.key }.map { "organization \($0.key) not loaded: \($0.value)" }
+            + summary.errors + (summary.directoryError.map { ["names not refreshed: \($0)"] } ?? [])
         _ = try? RunLog(connection: connection).finish(runID, RunLog.Totals(
             outcome: summary.outcome, windowsDone: summary.windowsDone, windowsFailed: summary.windowsFailed,
             pages: summary.pages, rows: summary.rows, bytes: summary.bytes, errors: errors))
@@ -38,8 +39,15 @@ enum RunReporting {
         Console.out("\(command): \(summary.windowsDone) windows loaded, \(summary.windowsFailed) failed, \(summary.windowsSkipped) skipped; \(summary.pages) pages, \(summary.rows) rows, \(summary.bytes) bytes, \(summary.retries) retries")
         if let unauthorized = summary.unauthorized { throw CommandFailure.usage(unauthorized) }
         if summary.interrupted { throw CommandFailure.failed("\(command): interrupted; run it again to resume from the checkpoints") }
+        if !summary.failedOrganizations.isEmpty {
+            // Several organizations: the others' windows are committed; name the ones that stopped.
+            let named = summary.failedOrganizations.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+            throw CommandFailure.failed("\(command): \(summary.failedOrganizations.count) organizations not loaded (the others' windows are committed): \(named)")
+        }
         if summary.windowsFailed > 0 {
-            throw CommandFailure.failed("\(command): \(summary.windowsFailed) windows failed (see `usage-etl status`; `usage-etl rerun --failed` retries them)")
+            let of = summary.windowsFailedByOrganization.isEmpty ? ""
+                : " (" + summary.windowsFailedByOrganization.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
+            throw CommandFailure.failed("\(command): \(summary.windowsFailed) windows failed\(of) (see `usage-etl status`; `usage-etl rerun --failed` retries them)")
         }
         if let directoryError = summary.directoryError {
             throw CommandFailure.failed("\(command): every window loaded, but the names of projects, users and keys were not refreshed (`usage-etl dimensions` retries): \(directoryError)")

@@ -7,17 +7,28 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show windows done/failed/pending, high-water marks, errors and the archive per stream.")
 
     @Flag(help: "Machine-readable JSON.") var json = false
+    @Option(name: .customLong("organization"), help: "Only this organization id (repeatable; default: every organization).")
+    var organizations: [String] = []
+    @OptionGroup var organizationsFile: OrganizationsOption
 
     func run() throws {
         let connection = try DatabaseOptions.connectMigrated()
-        let streams = try StreamStatus.all(on: connection)
+        var streams = try StreamStatus.all(on: connection)
+        if let file = try organizationsFile.file() {
+            // The file's organizations: by id where it gives one, else by display name.
+            let ids = Set(file.entries.compactMap(\.id)), names = Set(file.entries.map(\.name))
+            streams = streams.filter { ids.contains($0.organization) || $0.organizationName.map(names.contains) == true }
+        }
+        if !organizations.isEmpty { streams = streams.filter { organizations.contains($0.organization) } }
+        let several = Set(streams.map(\.organization)).count > 1
         let lastRun = try RunLog(connection: connection).lastRun()
         if json {
             var items: [[String: Any]] = []
             for stream in streams {
                 let (raw, compressed) = (stream.archiveRawBytes, stream.archiveCompressedBytes)
                 items.append([
-                    "stream_id": stream.streamID, "endpoint": stream.endpoint,
+                    "stream_id": stream.streamID, "organization_id": stream.organization,
+                    "organization_name": stream.organizationName as Any? ?? NSNull(), "endpoint": stream.endpoint,
                     "bucket_width": stream.bucketWidth, "group_by": stream.groupBy, "filters": stream.filters,
                     "windows_done": stream.done, "windows_failed": stream.failed,
                     "windows_pending": stream.pending, "windows_interrupted": stream.interrupted,
@@ -36,11 +47,12 @@ struct Status: ParsableCommand {
             Console.out(String(decoding: data, as: UTF8.self))
             return
         }
-        var lines = [["endpoint", "width", "done", "failed", "pending", "interrupted", "high-water mark", "archive", "last error"]]
+        // The organization column appears when the streams shown span more than one organization.
+        var lines = [(several ? ["organization"] : []) + ["endpoint", "width", "done", "failed", "pending", "interrupted", "high-water mark", "archive", "last error"]]
         for stream in streams {
             let (raw, compressed) = (stream.archiveRawBytes, stream.archiveCompressedBytes)
             let archive = compressed > 0 ? "\(compressed / 1024) KiB (\(String(format: "%.1f", Double(raw) / Double(compressed)))x)" : "-"
-            lines.append([stream.endpoint, stream.bucketWidth, String(stream.done), String(stream.failed),
+            lines.append((several ? [stream.organizationName ?? stream.organization] : []) + [stream.endpoint, stream.bucketWidth, String(stream.done), String(stream.failed),
                           String(stream.pending), String(stream.interrupted), stream.highWaterMark ?? "-", archive,
                           String((stream.lastError ?? "").prefix(60))])
         }
@@ -51,7 +63,8 @@ struct Status: ParsableCommand {
         // The table cuts errors short; each stream's last one in full, with its window.
         for stream in streams {
             guard let error = stream.lastError, let window = stream.lastFailedWindow else { continue }
-            Console.out("failed \(stream.endpoint) \(stream.bucketWidth) window \(window): \(error)")
+            let of = several ? "\(stream.organizationName.map { "\($0) (\(stream.organization))" } ?? stream.organization) " : ""
+            Console.out("failed \(of)\(stream.endpoint) \(stream.bucketWidth) window \(window): \(error)")
         }
         if let lastRun {
             Console.out("last run: \(lastRun.command) \(lastRun.outcome ?? "") at \(lastRun.startedAt)")

@@ -28,21 +28,23 @@ struct Sync: ParsableCommand {
 
     func run() throws {
         let session = try LoadSession("sync", selection: streams, api: api, reporting: reporting)
-        let (connection, now) = (session.connection, session.runner.now)
-        let organization = try session.organization()
+        let (connection, now) = (session.connection, session.now)
+        let organizations = try session.organizations()
         let initial = initialDays.map { Int64($0) * 86_400 } ?? session.definition!.initialPeriodSeconds
         let store = WindowStore(connection: connection)
         var plans: [(StreamSpec, TimeRange)] = []
-        for stream in session.streams {
+        for organization in organizations.ids {
+          for stream in session.streams {
             let spec = stream.spec(organization: organization)
             let lookback = lookbackHours.map { Int64($0) * 3600 } ?? stream.lookbackSeconds
             // Each stream from its own high-water mark, less its lookback, within the API's retention.
             let mark = try store.highWaterMark(streamID: try store.streamID(for: spec))
             let since = max(min((mark ?? now - initial) - lookback, now - 1), now - (EndpointCatalog.reportingHistorySeconds - 86_400)) // a day inside the limit
             plans.append((spec, TimeRange(start: since, end: now)))
+          }
         }
         // Besides its range, each stream's windows that are not done (a killed or stopped run's, a
         // failed one) or still provisional, whatever the lookback.
-        try session.execute(plans: plans, refetch: false, unsettled: true, namesOf: skipDimensions ? nil : organization)
+        try session.execute(plans: plans, organizations: organizations, refetch: false, unsettled: true, refreshNames: !skipDimensions)
     }
 }

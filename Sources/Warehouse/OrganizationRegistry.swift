@@ -48,6 +48,27 @@ public struct OrganizationRegistry {
             """, [.text(fingerprint), .optionalText(organization)])
     }
 
+    /// Records the display name of an organization (from an organizations file), shown beside its
+    /// id in the analytics views as `organization_name`.
+    public func setDisplayName(_ name: String, of organization: String) throws {
+        try connection.query("""
+            INSERT INTO warehouse.dim_organization AS d (natural_id, kind, name) VALUES ($1, 'value', $2)
+            ON CONFLICT (natural_id) DO UPDATE SET name = excluded.name WHERE d.name IS DISTINCT FROM excluded.name
+            """, [.text(organization), .text(name)])
+    }
+
+    /// Every organization with a display name: id to name.
+    public func displayNames() throws -> [String: String] {
+        var names: [String: String] = [:]
+        for row in try connection.query("""
+            SELECT natural_id, name FROM warehouse.dim_organization WHERE natural_id IS NOT NULL AND name IS NOT NULL
+            """).typedRows {
+            let (id, name) = try row.decode(String.self, String.self)
+            names[id] = name
+        }
+        return names
+    }
+
     /// What `adopt` did.
     public struct Adoption: Sendable, Equatable {
         /// Streams moved whole, their rows re-filed under the organization.

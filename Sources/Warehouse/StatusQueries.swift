@@ -4,6 +4,9 @@ import Postgres
 /// and archive size.
 public struct StreamStatus: Sendable {
     public var streamID: Int
+    /// The organization the stream's rows are filed under, and its display name when one was given.
+    public var organization: String
+    public var organizationName: String?
     public var endpoint: String
     public var bucketWidth: String
     public var groupBy: String
@@ -23,11 +26,11 @@ public struct StreamStatus: Sendable {
     public var archiveRawBytes: Int64
     public var archiveCompressedBytes: Int64
 
-    /// Reads every stream's status, in endpoint, width, stream order.
+    /// Reads every stream's status, in organization, endpoint, width, stream order.
     public static func all(on connection: PostgresConnection) throws -> [StreamStatus] {
         let rfc3339 = #"'YYYY-MM-DD"T"HH24:MI:SS"Z"'"#
         return try connection.query("""
-            SELECT s.stream_id, s.endpoint, s.bucket_width, array_to_string(s.group_by, ',') AS group_by, s.filters,
+            SELECT s.stream_id, s.organization, o.name AS organization_name, s.endpoint, s.bucket_width, array_to_string(s.group_by, ',') AS group_by, s.filters,
                    count(*) FILTER (WHERE w.state = 'done') AS done,
                    count(*) FILTER (WHERE w.state = 'failed') AS failed,
                    count(*) FILTER (WHERE w.state IN ('pending', 'running')) AS pending,
@@ -41,17 +44,19 @@ public struct StreamStatus: Sendable {
                    min(a.raw_bytes) AS raw_bytes, min(a.compressed_bytes) AS compressed_bytes
             FROM etl.streams s
             LEFT JOIN etl.windows w USING (stream_id)
+            LEFT JOIN warehouse.dim_organization o ON o.natural_id = s.organization
             CROSS JOIN LATERAL (
                 SELECT coalesce(sum(b.raw_bytes), 0) AS raw_bytes, coalesce(sum(b.compressed_bytes), 0) AS compressed_bytes
                 FROM (SELECT DISTINCT p.body_sha256 FROM raw.pages p JOIN etl.windows x USING (window_id)
                       WHERE x.stream_id = s.stream_id) d
                 JOIN raw.bodies b USING (body_sha256)) a
-            GROUP BY s.stream_id ORDER BY s.endpoint, s.bucket_width, s.stream_id
+            GROUP BY s.stream_id, o.name ORDER BY s.organization, s.endpoint, s.bucket_width, s.stream_id
             """).typedRows.map { row in
-            let (streamID, endpoint, width, groupBy, filters, done, failed, pending, interrupted) =
-                try row.decode(Int.self, String.self, String.self, String.self, String.self, Int.self, Int.self, Int.self, Int.self)
+            let (streamID, _, _, endpoint, width, groupBy, filters, done, failed, pending, interrupted) =
+                try row.decode(Int.self, String.self, String?.self, String.self, String.self, String.self, String.self, Int.self, Int.self, Int.self, Int.self)
             return StreamStatus(
-                streamID: streamID, endpoint: endpoint, bucketWidth: width, groupBy: groupBy, filters: filters,
+                streamID: streamID, organization: try row.decode(column: "organization"),
+                organizationName: try row.decode(column: "organization_name"), endpoint: endpoint, bucketWidth: width, groupBy: groupBy, filters: filters,
                 done: done, failed: failed, pending: pending, interrupted: interrupted,
                 highWaterMark: try row.decode(column: "high_water_mark"), lastError: try row.decode(column: "last_error"),
                 lastFailedWindow: try row.decode(column: "last_failed_window"), lastLoaded: try row.decode(column: "last_loaded"),

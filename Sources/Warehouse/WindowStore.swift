@@ -103,23 +103,28 @@ public struct WindowStore {
     /// Windows not done, optionally of one endpoint: failed ones, and those a killed or stopped run
     /// left `running` or `pending`. Windows that start before `servedSince` (the API no longer
     /// serves them) are left out.
-    public func unfinishedWindows(endpoint: String?, servedSince: Int64) throws -> [(WindowRecord, streamID: Int)] {
+    public func unfinishedWindows(endpoint: String?, servedSince: Int64, organizations: [String]? = nil) throws -> [(WindowRecord, streamID: Int)] {
         try records("""
             SELECT \(Self.columns) FROM etl.windows w
             WHERE state <> 'done' AND window_start >= to_timestamp($2)
               AND ($1::text IS NULL OR stream_id IN (SELECT stream_id FROM etl.streams WHERE endpoint = $1))
+              AND (NOT $4::boolean OR stream_id IN (SELECT stream_id FROM etl.streams WHERE organization = ANY($3::text[])))
             ORDER BY stream_id, window_start
-            """, [.optionalText(endpoint), .int64(servedSince)]).map { ($0, $0.streamID) }
+            """, [.optionalText(endpoint), .int64(servedSince), PostgresArray.text(organizations ?? []), .bool(organizations != nil)])
+            .map { ($0, $0.streamID) }
     }
 
-    /// Loaded windows overlapping `[from, to)`, optionally of some endpoints, in time order.
-    public func doneWindows(from: Int64, to: Int64, endpoints: [String]) throws -> [(WindowRecord, streamID: Int)] {
+    /// Loaded windows overlapping `[from, to)`, optionally of some endpoints and some
+    /// organizations (nil: every organization), in time order.
+    public func doneWindows(from: Int64, to: Int64, endpoints: [String], organizations: [String]? = nil) throws -> [(WindowRecord, streamID: Int)] {
         try records("""
             SELECT \(Self.columns) FROM etl.windows w
             WHERE state = 'done' AND window_start < to_timestamp($2) AND window_end > to_timestamp($1)
               AND (cardinality($3::text[]) = 0 OR stream_id IN (SELECT stream_id FROM etl.streams WHERE endpoint = ANY($3::text[])))
+              AND (NOT $5::boolean OR stream_id IN (SELECT stream_id FROM etl.streams WHERE organization = ANY($4::text[])))
             ORDER BY window_start, window_id
-            """, [.int64(from), .int64(to), PostgresArray.text(endpoints)]).map { ($0, $0.streamID) }
+            """, [.int64(from), .int64(to), PostgresArray.text(endpoints), PostgresArray.text(organizations ?? []), .bool(organizations != nil)])
+            .map { ($0, $0.streamID) }
     }
 
     /// The buckets of a window that no loaded window of its stream with a later fetch holds, in
