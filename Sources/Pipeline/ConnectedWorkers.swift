@@ -28,29 +28,51 @@ enum ConnectedWorkers {
                               _ work: @escaping @Sendable (PostgresConnection, PostgresConnection, inout RunSummary) -> Void) -> RunSummary {
         let total = Totals()
         let finished = DispatchGroup()
+        let lent = Lent((work: work, abandon: abandon))
         for index in 0..<max(1, count) {
             finished.enter()
             let thread = Thread {
-                defer { finished.leave() }
-                var summary = RunSummary()
-                defer { total.add(summary) }
-                let connection: PostgresConnection, dimensions: PostgresConnection
-                do {
-                    connection = try PostgresConnection(databaseURL)
-                    dimensions = try PostgresConnection(databaseURL)
-                } catch {
-                    summary.errors.append("database: \(error)")
-                    summary.windowsFailed += abandon()
-                    return
-                }
-                work(connection, dimensions, &summary)
+                total.add(Self.work(databaseURL: databaseURL, lent))
+                finished.leave()
             }
             thread.name = "usage-etl worker \(index + 1)"
             thread.stackSize = 8 << 20 // as the main thread's (secondary threads get 512 KiB by default)
             thread.start()
         }
         finished.wait()
+        // A Thread object may outlive its run (and keeps its block): only `lent` held the closures,
+        // and it lets go of them here, before `withoutActuallyEscaping` checks that nothing kept them.
+        lent.revoke()
         return total.sum
+    }
+
+    /// One worker: its connections, then `work` until the queue is empty. The closures are borrowed
+    /// from `lent` for this call only, so they are released when it returns.
+    private static func work(databaseURL: String, _ lent: Lent<Closures>) -> RunSummary {
+        var summary = RunSummary()
+        guard let closures = lent.value else { return summary }
+        let connection: PostgresConnection, dimensions: PostgresConnection
+        do {
+            connection = try PostgresConnection(databaseURL)
+            dimensions = try PostgresConnection(databaseURL)
+        } catch {
+            summary.errors.append("database: \(error)")
+            summary.windowsFailed += closures.abandon()
+            return summary
+        }
+        closures.work(connection, dimensions, &summary)
+        return summary
+    }
+
+    private typealias Closures = (work: @Sendable (PostgresConnection, PostgresConnection, inout RunSummary) -> Void, abandon: @Sendable () -> Int)
+
+    /// A value the worker threads borrow while they run, and that the caller takes back once they
+    /// have ended.
+    private final class Lent<Value: Sendable>: Sendable {
+        private let slot: Mutex<Value?>
+        init(_ value: Value) { slot = Mutex(value) }
+        var value: Value? { slot.withLock { $0 } }
+        func revoke() { slot.withLock { $0 = nil } }
     }
 
     /// The workers' summaries added up, shared by the threads.
