@@ -5,7 +5,7 @@
 -- (First in 007_analyst_views.sql with its comment; this text from 011_named_dimensions.sql.)
 
 CREATE OR REPLACE VIEW analytics.daily_tokens AS
-SELECT v.*, p.name AS project_name, u.name AS user_name, u.email AS user_email, k.name AS api_key_name
+SELECT v.*, p.name AS project_name, u.name AS user_name, u.email AS user_email, k.name AS api_key_name, o.name AS organization_name
 FROM (
     SELECT organization_id,
            (bucket_start AT TIME ZONE 'UTC')::date AS day,
@@ -31,7 +31,8 @@ FROM (
 ) v
 LEFT JOIN warehouse.dim_project p ON p.natural_id = v.project_id
 LEFT JOIN warehouse.dim_user u ON u.natural_id = v.user_id
-LEFT JOIN warehouse.dim_api_key k ON k.natural_id = v.api_key_id;
+LEFT JOIN warehouse.dim_api_key k ON k.natural_id = v.api_key_id
+LEFT JOIN warehouse.dim_organization o ON o.natural_id = v.organization_id;
 COMMENT ON VIEW analytics.daily_tokens IS
   'Tokens and requests per UTC day by endpoint, model, project, user, API key, batch and service tier, with the cached share of input tokens.';
 

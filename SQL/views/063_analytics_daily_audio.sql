@@ -3,7 +3,7 @@
 -- (First in 007_analyst_views.sql; this text from 011_named_dimensions.sql.)
 
 CREATE OR REPLACE VIEW analytics.daily_audio AS
-SELECT v.*, p.name AS project_name
+SELECT v.*, p.name AS project_name, o.name AS organization_name
 FROM (
     SELECT organization_id, (bucket_start AT TIME ZONE 'UTC')::date AS day, 'audio_speeches'::text AS endpoint, project_id, model,
            sum(characters) AS characters, NULL::bigint AS seconds, sum(num_model_requests) AS num_model_requests
@@ -15,6 +15,7 @@ FROM (
     FROM analytics.audio_transcriptions_usage WHERE bucket_width = '1d'
     GROUP BY 1, 2, 3, 4, 5
 ) v
-LEFT JOIN warehouse.dim_project p ON p.natural_id = v.project_id;
+LEFT JOIN warehouse.dim_project p ON p.natural_id = v.project_id
+LEFT JOIN warehouse.dim_organization o ON o.natural_id = v.organization_id;
 
 GRANT SELECT ON analytics.daily_audio TO usage_etl_analyst;

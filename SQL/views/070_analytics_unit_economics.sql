@@ -3,7 +3,7 @@
 -- (First in 007_analyst_views.sql with its comment; this text from 011_named_dimensions.sql.)
 
 CREATE OR REPLACE VIEW analytics.unit_economics AS
-SELECT v.*, p.name AS project_name
+SELECT v.*, p.name AS project_name, o.name AS organization_name
 FROM (
     WITH spend AS (
         SELECT organization_id, date_trunc('month', day)::date AS month, project_id, currency,
@@ -32,7 +32,8 @@ FROM (
     LEFT JOIN usage u ON u.organization_id = s.organization_id AND u.month = s.month
                      AND u.project_id IS NOT DISTINCT FROM s.project_id AND u.model_family = s.model_family
 ) v
-LEFT JOIN warehouse.dim_project p ON p.natural_id = v.project_id;
+LEFT JOIN warehouse.dim_project p ON p.natural_id = v.project_id
+LEFT JOIN warehouse.dim_organization o ON o.natural_id = v.organization_id;
 COMMENT ON VIEW analytics.unit_economics IS
   'Cost per 1M input/output tokens and per request, by UTC month, project and model family (costs line items joined with usage).';
 

@@ -7,7 +7,7 @@
 -- (First in 007_analyst_views.sql with its comment; this text from 011_named_dimensions.sql.)
 
 CREATE OR REPLACE VIEW analytics.anomalies AS
-SELECT v.*, p.name AS project_name
+SELECT v.*, p.name AS project_name, o.name AS organization_name
 FROM (
     WITH points AS (
         SELECT 'day'::text AS grain, (bucket_start AT TIME ZONE 'UTC') AS period_start, organization_id, project_id,
@@ -61,7 +61,8 @@ FROM (
     WHERE abs(value - baseline_median) > 5 * baseline_scale
       AND abs(value - baseline_median) > 0.5 * baseline_median
 ) v
-LEFT JOIN warehouse.dim_project p ON p.natural_id = v.project_id;
+LEFT JOIN warehouse.dim_project p ON p.natural_id = v.project_id
+LEFT JOIN warehouse.dim_organization o ON o.natural_id = v.organization_id;
 COMMENT ON VIEW analytics.anomalies IS
   'Days (1d streams) and hours (1h streams) whose requests, tokens or spend per project and model depart from the trailing median by more than 5 scaled MADs and half the median.';
 
