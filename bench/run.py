@@ -5,7 +5,7 @@ it is compared to measured in the same run (these machines are noisy; read the r
 Figures: end-to-end backfill of the large simulated organisation (completions, 1h, finest grouping)
 over 1, 3 and 6 months with rows/s and peak RSS; requests issued vs the minimum the API caps allow;
 load from the archive (`usage-etl replay`) vs raw `COPY` of the same fact rows; an idle `sync`;
-the archive's compression. Written to bench/results.json and printed as a table.
+a latency-bound backfill (1 s a request) with 1, 2, 4 and 8 workers; the archive's compression. Written to bench/results.json and printed as a table.
 
 The peer: dlt's `rest_api` source loading the same 6-month completions pages into the same
 PostgreSQL (bench/dlt_peer.py), installed with pip into .build/dlt-venv on first use; when it
@@ -67,6 +67,44 @@ def dlt_python():
         print("dlt could not be installed: the peer comparison is not measured", flush=True)
         return None
     return python
+
+
+LATENCY_MS = 1000
+LATENCY_ENDPOINTS = ("completions", "embeddings", "moderations")
+LATENCY_DAYS = 8 * 31
+
+
+def latency_bound(admin_url):
+    """Wall time of one backfill when the API answers every request after 1 s (the work is
+    waiting, not computing), with 1, 2, 4 and 8 workers: 3 endpoints over 248 days at 1d, at
+    least 24 windows of one page each. Each run gets a fresh database; the speed-up of 8 workers
+    over 2 is measured in this run."""
+    sim = harness.Simulator(BIN, "--latency-ms", str(LATENCY_MS))
+    figures = {"latency_ms": LATENCY_MS, "endpoints": list(LATENCY_ENDPOINTS), "days": LATENCY_DAYS, "runs": []}
+    try:
+        env_base = sim.environment("org-bench", os.environ, USAGE_ETL_LOG_LEVEL="warning")
+        since = TODAY - (LATENCY_DAYS + 1) * DAY
+        for workers in (1, 2, 4, 8):
+            url = fresh_database(admin_url, f"bench_latency_{workers}")
+            sim.reset()
+            endpoints = [argument for endpoint in LATENCY_ENDPOINTS for argument in ("--endpoint", endpoint)]
+            seconds, _, _ = timed_child([str(BIN / "usage-etl"), "backfill", "--since", iso(since), "--until", iso(since + LATENCY_DAYS * DAY),
+                                         *endpoints, "--requests-per-minute", "100000", "--parallelism", str(workers)],
+                                        {**env_base, "DATABASE_URL": url})
+            windows = int(psql(url, "SELECT count(*) FROM etl.windows WHERE state = 'done'"))
+            stats = sim.stats()
+            figures["runs"].append({"workers": workers, "seconds": round(seconds, 2), "windows": windows,
+                                    "requests": stats["requests"], "max_requests_in_flight": stats["max_requests_in_flight"]})
+            print(f"latency-bound ({LATENCY_MS} ms a request, {windows} windows): {workers} workers {seconds:.1f} s, "
+                  f"{stats['requests']} requests, at most {stats['max_requests_in_flight']} in flight", flush=True)
+    finally:
+        sim.stop()
+    by_workers = {run["workers"]: run["seconds"] for run in figures["runs"]}
+    figures["speedup_8_over_2"] = round(by_workers[2] / by_workers[8], 2)
+    figures["speedup_2_over_1"] = round(by_workers[1] / by_workers[2], 2)
+    print(f"latency-bound: 8 workers {figures['speedup_8_over_2']}x faster than 2 (target >= 3.5); 2 workers {figures['speedup_2_over_1']}x faster than 1",
+          flush=True)
+    return figures
 
 
 def main():
@@ -149,6 +187,8 @@ def main():
         print(f"idle sync: {idle_seconds:.2f} s, {usage_requests} usage requests + {directory_requests} directory requests "
               f"(names refresh); --skip-dimensions: {bare_seconds:.2f} s, {results['idle_sync']['requests_without_names']} requests",
               flush=True)
+
+        results["latency_bound"] = latency_bound(admin_url)
 
         # The peer: dlt's rest_api over the same 6 months of pages, into the same PostgreSQL.
         python = dlt_python()

@@ -44,6 +44,7 @@ TARGETS = {
     "directory-page": (pages("directory-"), 8192),
     "api-error": (pages("error-"), 1024),
     "pipeline-file": (seeds("pipeline-file"), 8192),
+    "organizations-file": (seeds("organizations-file"), 8192),
     "local-log-line": (seeds("local-log-line"), 1024),
     "time-text": (seeds("time-text"), 64),
     "decimal-text": (seeds("decimal-text"), 256),

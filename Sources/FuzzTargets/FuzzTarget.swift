@@ -21,6 +21,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case directoryPage = "directory-page"
     case apiError = "api-error"
     case pipelineFile = "pipeline-file"
+    case organizationsFile = "organizations-file"
     case localLogLine = "local-log-line"
     case timeText = "time-text"
     case decimalText = "decimal-text"
@@ -34,7 +35,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public var maxLength: Int {
         switch self {
         case .usagePage, .costsPage, .pageStream, .directoryPage, .jsonTree, .jsonWalk: 24_576
-        case .pipelineFile: 8_192
+        case .pipelineFile, .organizationsFile: 8_192
         default: 1_024
         }
     }
@@ -51,6 +52,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .directoryPage: Self.directoryPage(bytes)
         case .apiError: try Self.apiError(bytes)
         case .pipelineFile: _ = try? PipelineDefinition(toml: String(decoding: bytes, as: UTF8.self), source: "fuzz")
+        case .organizationsFile: _ = try? OrganizationsFile(toml: String(decoding: bytes, as: UTF8.self), source: "fuzz")
         case .localLogLine: try Self.localLogLine(bytes)
         case .timeText: try Self.timeText(bytes)
         case .decimalText: try Self.decimalText(bytes)

@@ -35,6 +35,10 @@ public struct OrganizationsFile: Sendable, Equatable {
         public var id: String?
         public var key: KeySource
         public var requestsPerMinute: Int?
+
+        public init(name: String, id: String?, key: KeySource, requestsPerMinute: Int?) {
+            (self.name, self.id, self.key, self.requestsPerMinute) = (name, id, key, requestsPerMinute)
+        }
     }
 
     /// A file that cannot be used, with where and why.

@@ -18,7 +18,7 @@ struct FuzzSeedTests {
     @Test(arguments: FuzzTarget.allCases)
     func seedsRunWithoutFindings(target: FuzzTarget) throws {
         var inputs = Self.files("pages") { $0.hasSuffix(".json") }
-        for folder in ["json", "pipeline-file", "local-log-line", "time-text", "decimal-text", "regressions/\(target.rawValue)"] {
+        for folder in ["json", "pipeline-file", "organizations-file", "local-log-line", "time-text", "decimal-text", "regressions/\(target.rawValue)"] {
             inputs += Self.files("fuzz/" + folder)
         }
         #expect(inputs.count > 60)
