@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --product usage-api-sim >/dev/null
 "$(swift build --show-bin-path)/usage-api-sim" --write-fixtures Fixtures/pages
-(cd Fixtures && sha256sum openapi/usage-and-costs.json pages/*.json pages/*.query > CHECKSUMS.sha256)
+(cd Fixtures && sha256sum openapi/usage-and-costs.json openapi/usage-etl-additions.json pages/*.json pages/*.query > CHECKSUMS.sha256)
 python3 scripts/validate_fixtures.py Fixtures/pages

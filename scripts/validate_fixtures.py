@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Validate API pages against the official OpenAPI description (Fixtures/openapi/usage-and-costs.json).
+"""Validate API pages against the official OpenAPI description (Fixtures/openapi/usage-and-costs.json),
+with the project's own entries for what it does not describe yet (Fixtures/openapi/usage-etl-additions.json,
+marked `x-usage-etl-own`: the decisions endpoint of the API reference of 2026-11).
 
 Usage: validate_fixtures.py DIR [DIR ...]
 
@@ -18,6 +20,7 @@ import jsonschema
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DESCRIPTION = ROOT / "Fixtures" / "openapi" / "usage-and-costs.json"
+OWN_ENTRIES = ROOT / "Fixtures" / "openapi" / "usage-etl-additions.json"
 
 RESULT_OBJECTS = {
     "completions": "organization.usage.completions.result",
@@ -30,6 +33,7 @@ RESULT_OBJECTS = {
     "code_interpreter_sessions": "organization.usage.code_interpreter_sessions.result",
     "file_search_calls": "organization.usage.file_searches.result",
     "web_search_calls": "organization.usage.web_searches.result",
+    "decisions": "organization.usage.decisions.result",
     "costs": "organization.costs.result",
 }
 
@@ -61,6 +65,8 @@ def endpoint_of(path):
 
 def main(directories):
     components = json.loads(DESCRIPTION.read_text())["components"]
+    own = json.loads(OWN_ENTRIES.read_text())["components"]["schemas"]
+    components["schemas"].update(own)  # ours add to the official ones and replace them by name
     page_schema = validator(components, "UsageResponse")
     error_schema = validator(components, "ErrorResponse")
     list_schemas = {name: validator(components, schema) for name, schema in LIST_SCHEMAS.items()}
@@ -96,7 +102,7 @@ def main(directories):
                         break
     for failure in failures:
         print(failure, file=sys.stderr)
-    print(f"validate_fixtures: {checked} bodies checked against the official schema, {len(failures)} problems")
+    print(f"validate_fixtures: {checked} bodies checked against the official schema and our own entries, {len(failures)} problems")
     return 1 if failures or checked == 0 else 0
 
 

@@ -1,6 +1,7 @@
 -- Contract view of /organization/usage/completions: one row per bucket and grouped dimension values, natural ids
 -- under the API's column names, each bucket from the stream analytics.stream_coverage assigns it.
--- (First in 006_contract_views.sql; this text from 013_exact_coverage.sql.)
+-- (First in 006_contract_views.sql; this text from 013_exact_coverage.sql, then the columns of
+-- 014_decisions_and_new_fields.sql appended: the cache-write split and api_source.)
 
 CREATE OR REPLACE VIEW analytics.completions_usage AS
 SELECT
@@ -28,7 +29,10 @@ SELECT
     f.input_image_tokens,
     f.input_cached_image_tokens,
     f.output_image_tokens,
-    f.num_model_requests
+    f.num_model_requests,
+    f.input_cache_write_30m_tokens,
+    f.input_cache_write_12h_tokens,
+    d_api_source.natural_id AS api_source
 FROM warehouse.fact_completions f
 JOIN analytics.stream_coverage c ON c.stream_id = f.stream_id AND c.buckets @> f.bucket_start
 JOIN warehouse.dim_organization o ON o.organization_key = f.organization_key
@@ -37,6 +41,7 @@ JOIN warehouse.dim_user d_user ON d_user.user_key = f.user_key
 JOIN warehouse.dim_api_key d_api_key ON d_api_key.api_key_key = f.api_key_key
 JOIN warehouse.dim_model d_model ON d_model.model_key = f.model_key
 JOIN warehouse.dim_batch d_batch ON d_batch.batch_key = f.batch_key
-JOIN warehouse.dim_service_tier d_service_tier ON d_service_tier.service_tier_key = f.service_tier_key;
+JOIN warehouse.dim_service_tier d_service_tier ON d_service_tier.service_tier_key = f.service_tier_key
+JOIN warehouse.dim_api_source d_api_source ON d_api_source.api_source_key = f.api_source_key;
 
 GRANT SELECT ON analytics.completions_usage TO usage_etl_analyst;

@@ -1,4 +1,4 @@
--- Tokens and requests per UTC day (1d streams of completions, embeddings and moderations), with
+-- Tokens and requests per UTC day (1d streams of completions, decisions, embeddings and moderations), with
 -- the names of project, user and API key.
 -- Names next to ids: the current name of each id from the dimensions (columns appended in 011;
 -- the earlier ones are unchanged).
@@ -17,6 +17,12 @@ FROM (
            sum(num_model_requests) AS num_model_requests,
            round(sum(input_cached_tokens)::numeric / nullif(sum(input_tokens), 0), 4) AS cached_input_share
     FROM analytics.completions_usage WHERE bucket_width = '1d'
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+    UNION ALL
+    SELECT organization_id, (bucket_start AT TIME ZONE 'UTC')::date, 'decisions', model, project_id, user_id, api_key_id, batch, service_tier,
+           sum(input_tokens), sum(input_cached_tokens), sum(output_tokens), sum(num_model_requests),
+           round(sum(input_cached_tokens)::numeric / nullif(sum(input_tokens), 0), 4)
+    FROM analytics.decisions_usage WHERE bucket_width = '1d'
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
     UNION ALL
     SELECT organization_id, (bucket_start AT TIME ZONE 'UTC')::date, 'embeddings', model, project_id, user_id, api_key_id, NULL, NULL,

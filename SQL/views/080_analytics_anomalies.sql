@@ -1,4 +1,4 @@
--- Anomalies: requests, tokens and spend per project and model, per day (1d streams) and per hour
+-- Anomalies: requests, tokens (completions and decisions) and spend per project and model, per day (1d streams) and per hour
 -- (1h streams), each compared with its own seasonal baseline: the same weekday over the trailing 8
 -- weeks for days, the same hour of day over the trailing 7 days for hours (at least 4 points), by
 -- median and MAD, so weekends and nights are not anomalies. A point is flagged when it departs
@@ -6,17 +6,28 @@
 -- 3x (or under a tenth of) the median.
 -- (First in 007_analyst_views.sql with its comment; this text from 011_named_dimensions.sql.)
 
+-- Requests and tokens of the model endpoints a model's anomaly counts: completions and decisions.
+CREATE OR REPLACE VIEW analytics.model_tokens AS
+SELECT organization_id, bucket_start, bucket_width, project_id, model, 'completions'::text AS endpoint,
+       input_tokens, output_tokens, num_model_requests
+FROM analytics.completions_usage
+UNION ALL
+SELECT organization_id, bucket_start, bucket_width, project_id, model, 'decisions', input_tokens, output_tokens, num_model_requests
+FROM analytics.decisions_usage;
+COMMENT ON VIEW analytics.model_tokens IS 'Input and output tokens and requests of completions and decisions, per bucket, project and model.';
+GRANT SELECT ON analytics.model_tokens TO usage_etl_analyst;
+
 CREATE OR REPLACE VIEW analytics.anomalies AS
 SELECT v.*, p.name AS project_name, o.name AS organization_name
 FROM (
     WITH points AS (
         SELECT 'day'::text AS grain, (bucket_start AT TIME ZONE 'UTC') AS period_start, organization_id, project_id,
                model, 'requests'::text AS metric, sum(num_model_requests)::double precision AS value
-        FROM analytics.completions_usage WHERE bucket_width = '1d' GROUP BY 1, 2, 3, 4, 5
+        FROM analytics.model_tokens WHERE bucket_width = '1d' GROUP BY 1, 2, 3, 4, 5
         UNION ALL
         SELECT 'day', (bucket_start AT TIME ZONE 'UTC'), organization_id, project_id, model, 'tokens',
                sum(input_tokens + output_tokens)::double precision
-        FROM analytics.completions_usage WHERE bucket_width = '1d' GROUP BY 1, 2, 3, 4, 5
+        FROM analytics.model_tokens WHERE bucket_width = '1d' GROUP BY 1, 2, 3, 4, 5
         UNION ALL
         SELECT 'day', (bucket_start AT TIME ZONE 'UTC'), organization_id, project_id, split_part(line_item, ', ', 1), 'spend',
                sum(amount)::double precision
@@ -24,11 +35,11 @@ FROM (
         UNION ALL
         SELECT 'hour', (bucket_start AT TIME ZONE 'UTC'), organization_id, project_id, model, 'requests',
                sum(num_model_requests)::double precision
-        FROM analytics.completions_usage WHERE bucket_width = '1h' GROUP BY 1, 2, 3, 4, 5
+        FROM analytics.model_tokens WHERE bucket_width = '1h' GROUP BY 1, 2, 3, 4, 5
         UNION ALL
         SELECT 'hour', (bucket_start AT TIME ZONE 'UTC'), organization_id, project_id, model, 'tokens',
                sum(input_tokens + output_tokens)::double precision
-        FROM analytics.completions_usage WHERE bucket_width = '1h' GROUP BY 1, 2, 3, 4, 5
+        FROM analytics.model_tokens WHERE bucket_width = '1h' GROUP BY 1, 2, 3, 4, 5
     ), baselines AS (
         SELECT p.*,
                CASE WHEN grain = 'day'

@@ -96,6 +96,14 @@ public struct JSONParser {
     /// The next key of the object being walked, looked up in `keys` without building a String:
     /// its index there, `keys.count` for a key not in it, or nil at the end of the object.
     public mutating func nextKey(in keys: KeyTable) throws -> Int? {
+        var unknown: String?
+        return try nextKey(in: keys, unknown: &unknown)
+    }
+
+    /// Like `nextKey(in:)`, and when the key is not among `keys` (the index is `keys.count`), also
+    /// gives the key's text in `unknown` (nil otherwise): the rare case pays for the string.
+    public mutating func nextKey(in keys: KeyTable, unknown: inout String?) throws -> Int? {
+        unknown = nil
         guard try advance(closing: UInt8(ascii: "}"), in: "object") else { return nil }
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
         // Fast path: a key without escapes is matched where it lies.
@@ -104,14 +112,17 @@ public struct JSONParser {
         let found: Int
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
             found = bytes.withUnsafeBufferPointer { keys.index(of: UnsafeBufferPointer(rebasing: $0[(index + 1)..<end])) }
+            if found == keys.count { unknown = String(decoding: bytes[(index + 1)..<end], as: UTF8.self) }
             index = end + 1
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
         } else {
-            let key = Array(try parseKey().utf8)
+            let text = try parseKey()
+            let key = Array(text.utf8)
             found = key.withUnsafeBufferPointer { keys.index(of: $0) }
+            if found == keys.count { unknown = text }
         }
         return found
     }

@@ -68,7 +68,9 @@ public struct Replayer {
                 return summary
             }
             defer { try? store.release(window.id) }
-            let rows = try loader.load(window, spec: spec, streamID: job.streamID, provisional: nil, verify: true)
+            let loaded = try loader.load(window, spec: spec, streamID: job.streamID, provisional: nil, verify: true)
+            let rows = loaded.rows
+            if !loaded.unknownFields.isEmpty { summary.unknownFields[spec.endpoint.name, default: UnknownFields()].add(loaded.unknownFields) }
             summary.windowsDone += 1
             summary.pages += window.pagesFetched
             summary.rows += rows

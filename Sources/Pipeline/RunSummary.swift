@@ -1,3 +1,4 @@
+import UsageAPI
 /// What a run did, for `etl.runs`, logs and the exit code.
 public struct RunSummary: Sendable {
     public var windowsDone = 0
@@ -16,6 +17,8 @@ public struct RunSummary: Sendable {
     /// Windows failed per organization of a several-organization run (by id; the CLI relabels them
     /// with display names), so the exit message names the organizations that failed.
     public var windowsFailedByOrganization: [String: Int] = [:]
+    /// Result fields the catalog does not know, by endpoint name, over the windows loaded.
+    public var unknownFields: [String: UnknownFields] = [:]
     public var interrupted = false
     /// Set when the windows were loaded but the named dimensions could not be refreshed.
     public var directoryError: String?
@@ -43,6 +46,7 @@ public struct RunSummary: Sendable {
         failedOrganizations.merge(other.failedOrganizations) { first, _ in first }
         windowsFailedByOrganization.merge(other.windowsFailedByOrganization, uniquingKeysWith: +)
         interrupted = interrupted || other.interrupted
+        for (endpoint, fields) in other.unknownFields { unknownFields[endpoint, default: UnknownFields()].add(fields) }
     }
 }
 

@@ -211,9 +211,9 @@ public final class Runner: Sendable {
             }
             try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
                                     summary: &summary, onPage: onPage)
-            let rows: Int
+            let loaded: WindowLoader.Loaded
             do {
-                rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, dimensions: dimensions)
+                loaded = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, dimensions: dimensions)
             } catch let error as DecodeError {
                 // A fetch checks a page's syntax and bucket times; its results are decoded here. A page
                 // they fail in is treated like a damaged body: the window is fetched again, once.
@@ -222,15 +222,16 @@ public final class Runner: Sendable {
                 try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
                                         summary: &summary, onPage: onPage)
                 do {
-                    rows = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, dimensions: dimensions)
+                    loaded = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, dimensions: dimensions)
                 } catch let again as DecodeError {
                     try store.restart(window.id) // so the next run fetches it again rather than reloading these pages
                     throw again
                 }
             }
-            summary.rows += rows
+            summary.rows += loaded.rows
             summary.windowsDone += 1
-            logger.info("\(label): loaded \(rows) rows from \(window.pagesFetched) pages")
+            if !loaded.unknownFields.isEmpty { summary.unknownFields[job.spec.endpoint.name, default: UnknownFields()].add(loaded.unknownFields) }
+            logger.info("\(label): loaded \(loaded.rows) rows from \(window.pagesFetched) pages")
         } catch {
             if let apiError = error as? APIError, case .unauthorized = apiError { summary.unauthorized = apiError.description }
             let message = "\(error)"
@@ -279,7 +280,7 @@ public final class Runner: Sendable {
     /// Replaces the window's slice with its archived pages, marking it done, in one transaction.
     /// The window is provisional when its buckets had not settled when its pages were fetched.
     func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, connection: PostgresConnection,
-              dimensions: PostgresConnection?) throws -> Int {
+              dimensions: PostgresConnection?) throws -> WindowLoader.Loaded {
         let provisional = WindowPlanner.isProvisional(window.range, endpoint: spec.endpoint, width: spec.width, now: window.fetchedAt ?? now)
         return try WindowLoader(connection: connection, dimensions: dimensions, logger: logger)
             .load(window, spec: spec, streamID: streamID, provisional: provisional, verify: false)

@@ -21,7 +21,13 @@ struct WindowLoader {
     /// page's digest (replay; pages archived by this process moments ago need not be).
     /// `provisional` nil keeps the stored flag. Only the buckets no newer fetch of an overlapping
     /// window of the stream holds are replaced; loads of overlapping windows take turns.
-    func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, provisional: Bool?, verify: Bool) throws -> Int {
+    /// What one load wrote: fact rows, and the result fields the catalog did not know.
+    struct Loaded {
+        var rows: Int
+        var unknownFields: UnknownFields
+    }
+
+    func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, provisional: Bool?, verify: Bool) throws -> Loaded {
         let bodies = try Archive(connection: connection).bodies(windowID: window.id, generation: window.generation)
         guard bodies.count == window.pagesFetched else {
             throw ArchiveError(windowID: window.id, pageIndex: bodies.count, reason: "missing from the archive")
@@ -41,8 +47,9 @@ struct WindowLoader {
                         try buckets.next()
                     }
                     for warning in Set(buckets.warnings) { logger.warning("\(spec.endpoint.name): \(warning)") }
+                    try store.replaceUnknownFields(of: window.id, with: buckets.unknownFields)
                     try store.markDone(window.id, rows: rows, provisional: provisional)
-                    return rows
+                    return Loaded(rows: rows, unknownFields: buckets.unknownFields)
                 }
             } catch let error as PostgresError where error.isOne(of: .deadlockDetected, .serializationFailure) && attempt < Self.attempts {
                 logger.warning("\(spec.endpoint.name): load of window \(window.id) lost a lock race (\(error.sqlState ?? "")); trying again")
@@ -66,6 +73,8 @@ struct ArchivedBuckets {
     private var reader: PageReader?
     private var reached = Int64.min
     private(set) var warnings: [String] = []
+    /// Result fields the decoder's catalog did not know, over the buckets read so far.
+    private(set) var unknownFields = UnknownFields()
 
     init(window: WindowRecord, bodies: [CompressedBody], decoder: PageDecoder, verify: Bool, step: Int64) {
         self.window = window
@@ -82,6 +91,7 @@ struct ArchivedBuckets {
             do {
                 if let bucket = try reader?.nextBucket() {
                     reached = max(reached, bucket.endTime)
+                    if !bucket.unknownFields.isEmpty { unknownFields.add(bucket) }
                     return bucket
                 }
                 if let finished = reader {

@@ -1,3 +1,5 @@
+import UsageAPI
+
 /// Faults the simulator injects, deterministically under the seed.
 public struct FaultConfiguration: Sendable, Equatable {
     /// A failure injected into a request.
@@ -41,6 +43,14 @@ public struct FaultConfiguration: Sendable, Equatable {
     public var omitOrganizationID = false
     /// Hostile input: every page of one window carries a damaged string (see `PoisonedPage`).
     public var poisonedPage: PoisonedPage?
+    /// Fields the API has started to send that a loader may not know yet, by endpoint name: each
+    /// usage result also carries these as integers (a deterministic share of its first metric).
+    public var newFields: [String: [String]] = [:]
+
+    /// Whether `endpoint` names a usage endpoint, whose results can carry `newFields`.
+    public static func servesNewFields(on endpoint: String) -> Bool {
+        EndpointCatalog.named(endpoint).map { !$0.isCosts } ?? false
+    }
 
     public init() {}
 }

@@ -57,6 +57,8 @@ public struct SyntheticOrganization: Sendable {
     public static let speechModels = ["tts-1", "gpt-4o-mini-tts"]
     public static let transcriptionModels = ["whisper-1", "gpt-4o-transcribe"]
     public static let serviceTiers = ["default", "flex", "scale", "priority"]
+    /// Decisions grouped by `api_source`: Agents API activity that could be attributed, and the rest.
+    public static let apiSources = ["agents_api", "unlabeled"]
     public static let imageSizes = ["256x256", "512x512", "1024x1024", "1792x1792", "1024x1792"]
     public static let imageSources = ["image.generation", "image.edit", "image.variation"]
     public static let contextLevels = ["low", "medium", "high"]
@@ -139,6 +141,12 @@ public struct SyntheticOrganization: Sendable {
                     let batch = draw("batch") % 5 == 0
                     dims[.batch] = batch ? "true" : "false"
                     dims[.serviceTier] = batch ? .some("default") : .some(pick(Self.serviceTiers, "tier"))
+                case "decisions":
+                    dims[.model] = pick(Self.chatModels, "model")
+                    let batch = draw("batch") % 7 == 0
+                    dims[.batch] = batch ? "true" : "false"
+                    dims[.serviceTier] = batch ? .some("default") : .some(pick(Self.serviceTiers, "tier"))
+                    dims[.apiSource] = pick(Self.apiSources, "api_source")
                 case "embeddings": dims[.model] = pick(Self.embeddingModels, "model")
                 case "moderations": dims[.model] = pick(Self.moderationModels, "model")
                 case "images":

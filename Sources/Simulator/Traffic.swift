@@ -53,11 +53,13 @@ extension SyntheticOrganization {
         if restated { requests = requests * Int64(10 + restatement.version) / 10 + Int64(restatement.version) }
         let v = Mix.unit(h, 2)
         switch endpoint.name {
-        case "completions":
+        case "completions", "decisions":
             let inputPer = 300 + Int64(v * 2_500)
             let input = requests * inputPer
             let cached = input * Int64(Mix.unit(h, 3) * 60) / 100
             let cacheWrite = input * Int64(Mix.unit(h, 4) * 8) / 100
+            let cacheWrite30m = cacheWrite * Int64(Mix.unit(h, 6) * 100) / 100 // the rest is kept 12 hours
+            let cacheWrite12h = cacheWrite - cacheWrite30m
             let uncached = input - cached - cacheWrite
             let output = requests * (50 + Int64(Mix.unit(h, 5) * 900))
             let inputAudio = series.salt % 9 == 0 ? input / 10 : 0
@@ -69,8 +71,12 @@ extension SyntheticOrganization {
             let outputAudio = series.salt % 9 == 0 ? output / 5 : 0
             let outputImage: Int64 = 0
             let outputText = output - outputAudio - outputImage
-            return [input, cached, cacheWrite, uncached, output, inputText, outputText, cachedText,
-                    inputAudio, cachedAudio, outputAudio, inputImage, cachedImage, outputImage, requests]
+            let modalities = [inputText, outputText, cachedText, inputAudio, cachedAudio, outputAudio, inputImage, cachedImage, outputImage]
+            // In each endpoint's catalog order (completions: the split last, as it came later).
+            if endpoint.name == "decisions" {
+                return [input, cached, cacheWrite, uncached, cacheWrite30m, cacheWrite12h, output] + modalities + [requests]
+            }
+            return [input, cached, cacheWrite, uncached, output] + modalities + [requests, cacheWrite30m, cacheWrite12h]
         case "embeddings": return [requests * (200 + Int64(v * 3_000)), requests]
         case "moderations": return [requests * (50 + Int64(v * 400)), requests]
         case "images": return [requests * (1 + Int64(v * 3)), requests]

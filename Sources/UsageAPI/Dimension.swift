@@ -11,6 +11,8 @@ public enum Dimension: String, Sendable, CaseIterable, Comparable {
     case contextLevel = "context_level"
     case vectorStoreID = "vector_store_id"
     case lineItem = "line_item"
+    /// Decisions (and, not groupable, completions): `agents_api` or `unlabeled` when grouped.
+    case apiSource = "api_source"
 
     /// True when the API returns this field as a JSON boolean.
     public var isBoolean: Bool { self == .batch }

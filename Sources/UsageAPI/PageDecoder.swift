@@ -14,7 +14,7 @@ public struct PageDecoder: Sendable {
     /// The fields of a result the decoder reads, matched in place (see `JSONParser.nextKey(in:)`).
     private let resultKeys: KeyTable
     private let resultFields: [ResultField]
-    private enum ResultField { case dimension(Int), metric(Int), object, amount, sessions }
+    private enum ResultField { case dimension(Int), metric(Int), object, amount, sessions, ignored }
 
     public init(endpoint: Endpoint) {
         self.endpoint = endpoint
@@ -29,6 +29,9 @@ public struct PageDecoder: Sendable {
             if !fields.contains(where: { $0.0 == metric.name }) { fields.append((metric.name, .metric(slot))) }
         }
         fields += [("object", .object), ("amount", .amount), ("sessions", .sessions)]
+        // Known and not stored: costs results name their organization (the rows are filed under
+        // the run's, which the organization probe reads from this very field).
+        if endpoint.isCosts { fields.append(("organization_id", .ignored)) }
         resultKeys = KeyTable(fields.map(\.0))
         resultFields = fields.map(\.1)
     }
@@ -64,6 +67,7 @@ public struct PageDecoder: Sendable {
         var start: Int64? = nil, end: Int64? = nil
         var results: [UsageResult]? = nil, oldSpelling: [UsageResult]? = nil
         var merged = 0
+        var unknown: [String: Int] = [:]
         while let key = try parser.nextKey() {
             switch key {
             case "start_time": start = try integer(try parser.value(), b, nil, "start_time", required: true)
@@ -74,7 +78,7 @@ public struct PageDecoder: Sendable {
                     throw failure(b, nil, "results", "missing or not an array")
                 }
                 let list: [UsageResult]
-                if decodeResults { list = try walkResults(&parser, b, merged: &merged) } else { try parser.skipValue(); list = [] }
+                if decodeResults { list = try walkResults(&parser, b, merged: &merged, unknown: &unknown) } else { try parser.skipValue(); list = [] }
                 if key == "results" { results = list } else { oldSpelling = list }
             default:
                 try parser.skipValue()
@@ -87,10 +91,10 @@ public struct PageDecoder: Sendable {
         guard end > start else { throw failure(b, nil, "end_time", "not after start_time") }
         guard let list = results ?? oldSpelling else { throw failure(b, nil, "results", "missing or not an array") }
         for _ in 0..<merged { warnings.append("bucket \(start): two results with identical dimensions were summed") }
-        return UsageBucket(startTime: start, endTime: end, results: list)
+        return UsageBucket(startTime: start, endTime: end, results: list, unknownFields: unknown)
     }
 
-    private func walkResults(_ parser: inout JSONParser, _ b: Int, merged: inout Int) throws -> [UsageResult] {
+    private func walkResults(_ parser: inout JSONParser, _ b: Int, merged: inout Int, unknown: inout [String: Int]) throws -> [UsageResult] {
         try parser.beginArray()
         var results: [UsageResult] = []
         // Results seen so far by a digest of their dimension values; a digest shared by different
@@ -98,7 +102,7 @@ public struct PageDecoder: Sendable {
         var seen: [UInt64: Int] = [:]
         var r = 0
         while try parser.nextElement() {
-            let result = try walkResult(&parser, b, r)
+            let result = try walkResult(&parser, b, r, unknown: &unknown)
             let digest = Self.digest(identity(of: result))
             var existing = seen[digest]
             if let index = existing, !sameIdentity(results[index], result) {
@@ -138,7 +142,7 @@ public struct PageDecoder: Sendable {
         return hash
     }
 
-    private func walkResult(_ parser: inout JSONParser, _ b: Int, _ r: Int) throws -> UsageResult {
+    private func walkResult(_ parser: inout JSONParser, _ b: Int, _ r: Int, unknown: inout [String: Int]) throws -> UsageResult {
         guard parser.nextByte == UInt8(ascii: "{") else {
             let other = try parser.value()
             throw failure(b, r, "results[\(r)]", "expected an object, found \(other.typeName)")
@@ -149,8 +153,16 @@ public struct PageDecoder: Sendable {
         var metrics = [String?](repeating: nil, count: endpoint.metrics.count)
         var present = [Bool](repeating: false, count: endpoint.metrics.count)
         var sessions: JSONValue? = nil
-        while let field = try parser.nextKey(in: resultKeys) {
-            guard field < resultFields.count else { try parser.skipValue(); continue }
+        var unknownName: String?
+        while let field = try parser.nextKey(in: resultKeys, unknown: &unknownName) {
+            guard field < resultFields.count else {
+                // A field the catalog does not know: kept in the archived page, counted, not stored.
+                if let name = unknownName, name.utf8.count <= Self.maxUnknownFieldBytes {
+                    unknown[Self.storable(name), default: 0] += 1
+                }
+                try parser.skipValue()
+                continue
+            }
             switch resultFields[field] {
             case .dimension(let slot):
                 let dimension = dimensions[slot]
@@ -197,6 +209,8 @@ public struct PageDecoder: Sendable {
                 }
             case .sessions:
                 sessions = try parser.value()
+            case .ignored:
+                try parser.skipValue()
             }
         }
         guard let object else { throw failure(b, r, "object", "missing or not a string") }
@@ -280,6 +294,9 @@ public struct PageDecoder: Sendable {
     /// like a lone surrogate does in the parser.
     /// The longest dimension value accepted, in UTF-8 bytes.
     public static let maxDimensionBytes = 2_048
+    /// Unknown fields with longer names are skipped without being counted (a name is a key of
+    /// `etl.window_unknown_fields`).
+    public static let maxUnknownFieldBytes = 256
 
     public static func storable(_ text: String) -> String {
         guard text.utf8.contains(0) else { return text }

@@ -19,6 +19,9 @@ public struct UsageBucket: Sendable {
     public var startTime: Int64
     public var endTime: Int64
     public var results: [UsageResult]
+    /// Result fields the endpoint's catalog entry does not know, with how many of this bucket's
+    /// results carried each: accepted, not stored, and reported (`usage-etl status`).
+    public var unknownFields: [String: Int] = [:]
 }
 
 /// One result: dimension values in `Endpoint.resultDimensions` order (nil = the API said null)
@@ -58,5 +61,39 @@ public struct DecodeError: Error, CustomStringConvertible, Sendable {
         if let result { location += ", result \(result)" }
         if let offset { location += ", byte \(offset)" }
         return "malformed response (\(location), field '\(field)'): \(reason)"
+    }
+}
+
+/// Result fields an endpoint's catalog entry does not know, over some buckets: how many results
+/// carried each, and the start of the first bucket that did.
+public struct UnknownFields: Sendable, Equatable {
+    public struct Count: Sendable, Equatable {
+        public var results: Int
+        public var firstBucket: Int64
+    }
+
+    public private(set) var fields: [String: Count] = [:]
+
+    public init() {}
+
+    public var isEmpty: Bool { fields.isEmpty }
+
+    /// Counts the unknown fields of one decoded bucket.
+    public mutating func add(_ bucket: UsageBucket) {
+        for (name, results) in bucket.unknownFields { add(name, Count(results: results, firstBucket: bucket.startTime)) }
+    }
+
+    /// Adds another tally (another window's, another worker's).
+    public mutating func add(_ other: UnknownFields) {
+        for (name, count) in other.fields { add(name, count) }
+    }
+
+    private mutating func add(_ name: String, _ count: Count) {
+        if let known = fields[name] {
+            let (sum, overflow) = known.results.addingReportingOverflow(count.results)
+            fields[name] = Count(results: overflow ? .max : sum, firstBucket: min(known.firstBucket, count.firstBucket))
+        } else {
+            fields[name] = count
+        }
     }
 }

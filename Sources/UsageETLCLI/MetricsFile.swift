@@ -38,7 +38,20 @@ struct MetricsFile {
                [("", String(Int64(now.timeIntervalSince1970)))])
         metric("last_success_timestamp_seconds", "When a run of this command last loaded everything (Unix time, 0: never).", "gauge",
                [("", lastSuccess)])
+        // Fields the API sends that this release does not know: the day the API changes, this is non-empty.
+        let unknown = try UnknownFieldStatus.all(on: connection)
+        lines.append("# HELP usage_etl_unknown_field_results Results of the loaded windows carrying a field this release does not know (kept in the archive, not in a column).")
+        lines.append("# TYPE usage_etl_unknown_field_results gauge")
+        for field in unknown {
+            lines.append("usage_etl_unknown_field_results{endpoint=\"\(Self.label(field.endpoint))\",field=\"\(Self.label(field.field))\"} \(field.results)")
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A label value as Prometheus' text format writes it: backslash, quote and newline escaped.
+    static func label(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 
     func write(to path: String) throws {

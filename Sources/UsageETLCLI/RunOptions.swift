@@ -26,6 +26,7 @@ struct RunOptions: ParsableArguments {
     /// Records the run's end: `etl.runs`, the metrics file, the summary line, and the exit code.
     func finish(_ command: String, runID: Int64, started: Date, summary: RunSummary, connection: PostgresConnection) throws {
         RunReporting.finish(runID, summary: summary, connection: connection)
+        RunReporting.noticeUnknownFields(summary)
         if let metricsFile {
             do {
                 try MetricsFile(command: command, started: started, summary: summary, connection: connection).write(to: metricsFile)

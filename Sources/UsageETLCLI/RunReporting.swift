@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Pipeline
 import Postgres
+import UsageAPI
 import Warehouse
 
 /// Records runs in `etl.runs` and turns a summary into the documented exit code.
@@ -32,6 +33,18 @@ enum RunReporting {
         _ = try? RunLog(connection: connection).finish(runID, RunLog.Totals(
             outcome: summary.outcome, windowsDone: summary.windowsDone, windowsFailed: summary.windowsFailed,
             pages: summary.pages, rows: summary.rows, bytes: summary.bytes, errors: errors))
+    }
+
+    /// Says once per run, at notice level, which result fields the API sent that this release does
+    /// not know: they are kept in the archive, and a release that knows them fills their columns
+    /// from it with `usage-etl replay`.
+    static func noticeUnknownFields(_ summary: RunSummary) {
+        for (endpoint, unknown) in summary.unknownFields.sorted(by: { $0.key < $1.key }) {
+            for (field, count) in unknown.fields.sorted(by: { $0.key < $1.key }) {
+                Logging.logger.notice("\(endpoint): field \(field) in \(count.results) results since \(UTCTime.format(count.firstBucket)) is not known to this release; kept in the archive (see `usage-etl status`)",
+                                      metadata: ["endpoint": "\(endpoint)", "field": "\(field)", "results": "\(count.results)"])
+            }
+        }
     }
 
     /// Prints the summary and exits 0 (all loaded), 1 (some failed or interrupted) or 2 (key refused).

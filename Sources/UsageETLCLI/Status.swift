@@ -21,6 +21,7 @@ struct Status: ParsableCommand {
         }
         if !organizations.isEmpty { streams = streams.filter { organizations.contains($0.organization) } }
         let several = Set(streams.map(\.organization)).count > 1
+        let unknownFields = try UnknownFieldStatus.all(on: connection)
         let lastRun = try RunLog(connection: connection).lastRun()
         if json {
             var items: [[String: Any]] = []
@@ -40,6 +41,9 @@ struct Status: ParsableCommand {
                 ])
             }
             var document: [String: Any] = ["streams": items]
+            document["unknown_fields"] = unknownFields.map {
+                ["endpoint": $0.endpoint, "field": $0.field, "results": $0.results, "since": $0.since] as [String: Any]
+            }
             if let lastRun {
                 document["last_run"] = ["command": lastRun.command, "outcome": lastRun.outcome ?? "", "started_at": lastRun.startedAt]
             }
@@ -65,6 +69,10 @@ struct Status: ParsableCommand {
             guard let error = stream.lastError, let window = stream.lastFailedWindow else { continue }
             let of = several ? "\(stream.organizationName.map { "\($0) (\(stream.organization))" } ?? stream.organization) " : ""
             Console.out("failed \(of)\(stream.endpoint) \(stream.bucketWidth) window \(window): \(error)")
+        }
+        // Fields the API sends that this release does not know: kept in the archive, not in a column.
+        for field in unknownFields {
+            Console.out("\(field.endpoint): field \(field.field) in \(field.results.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))) results since \(field.since.prefix(10)) (not known to this release; kept in the archive)")
         }
         if let lastRun {
             Console.out("last run: \(lastRun.command) \(lastRun.outcome ?? "") at \(lastRun.startedAt)")

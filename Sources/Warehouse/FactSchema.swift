@@ -30,6 +30,7 @@ extension Dimension {
         case .contextLevel: "context_level"
         case .vectorStoreID: "vector_store"
         case .lineItem: "line_item"
+        case .apiSource: "api_source"
         }
     }
 

@@ -65,3 +65,29 @@ public struct StreamStatus: Sendable {
         }
     }
 }
+
+/// A result field the loaded windows' pages carried that the loader's catalog does not know:
+/// how many results of the windows now loaded carried it, and since which bucket.
+public struct UnknownFieldStatus: Sendable, Equatable {
+    public var endpoint: String
+    public var field: String
+    public var results: Int64
+    /// The first bucket that carried it, RFC 3339 UTC.
+    public var since: String
+
+    /// Every unknown field of the loaded windows, by endpoint and field.
+    public static func all(on connection: PostgresConnection) throws -> [UnknownFieldStatus] {
+        try connection.query("""
+            SELECT s.endpoint, u.field, sum(u.results)::bigint AS results,
+                   to_char(min(u.first_bucket) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS since
+            FROM etl.window_unknown_fields u
+            JOIN etl.windows w USING (window_id)
+            JOIN etl.streams s ON s.stream_id = w.stream_id
+            WHERE w.state = 'done'
+            GROUP BY s.endpoint, u.field ORDER BY s.endpoint, u.field
+            """).typedRows.map { row in
+            let (endpoint, field, results, since) = try row.decode(String.self, String.self, Int64.self, String.self)
+            return UnknownFieldStatus(endpoint: endpoint, field: field, results: results, since: since)
+        }
+    }
+}

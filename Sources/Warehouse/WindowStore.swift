@@ -225,6 +225,21 @@ public struct WindowStore {
             """, [provisional.map { .bool($0) } ?? .null, .int(rows)])
     }
 
+    /// Records the result fields the load of a window met that the catalog does not know, in place
+    /// of what an earlier load of the window recorded; in the caller's load transaction.
+    public func replaceUnknownFields(of windowID: Int64, with unknown: UnknownFields) throws {
+        try connection.query("DELETE FROM etl.window_unknown_fields WHERE window_id = $1", [.int64(windowID)])
+        guard !unknown.isEmpty else { return }
+        let names = unknown.fields.keys.sorted()
+        try connection.query("""
+            INSERT INTO etl.window_unknown_fields (window_id, field, results, first_bucket)
+            SELECT $1, f.field, f.results, to_timestamp(f.first_bucket)
+            FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS f(field, results, first_bucket)
+            """, [.int64(windowID), PostgresArray.text(names),
+                  PostgresArray.integers(names.map { Int64(unknown.fields[$0]?.results ?? 0) }),
+                  PostgresArray.integers(names.map { unknown.fields[$0]?.firstBucket ?? 0 })])
+    }
+
     /// Makes loads of overlapping windows of one stream take turns until the caller's transaction
     /// ends (one advisory lock per stream and UTC day of `range`, taken in order).
     public func lockStreamSpan(streamID: Int, range: TimeRange) throws {

@@ -28,6 +28,10 @@ struct UsageAPISim: ParsableCommand {
     @Option(help: ArgumentHelp("Damage a string in every page of one window: ENDPOINT@UNIX[:lone-surrogate|invalid-escape], UNIX a bucket start.",
                                valueName: "window"))
     var poison: PoisonedPage?
+    @Option(name: .customLong("new-field"),
+            help: ArgumentHelp("Serve a field the API added lately on every result of an endpoint, e.g. completions:input_foo_tokens (repeatable).",
+                               valueName: "endpoint:field"))
+    var newFields: [NewField] = []
     @Option(help: ArgumentHelp("Answer every <name>.query in this directory into <name>.json, then exit (no server).",
                                valueName: "directory"))
     var writeFixtures: String?
@@ -64,6 +68,7 @@ struct UsageAPISim: ParsableCommand {
         if quirkSet.contains("short-pages") { configuration.faults.shortPageBuckets = 7 }
         configuration.faults.omitOrganizationID = quirkSet.contains("no-organization-id")
         configuration.faults.poisonedPage = poison
+        for field in newFields { configuration.faults.newFields[field.endpoint, default: []].append(field.name) }
         let simulator = APISimulator(configuration: configuration)
         let url = try simulator.start(port: port)
         FileHandle.standardOutput.write(Data((url + "\n").utf8))
@@ -99,3 +104,16 @@ struct FaultKinds: ExpressibleByArgument {
 }
 
 UsageAPISim.main()
+
+/// `--new-field ENDPOINT:FIELD`: a usage endpoint's name and a field name.
+struct NewField: ExpressibleByArgument {
+    var endpoint: String
+    var name: String
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, FaultConfiguration.servesNewFields(on: parts[0]),
+              !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else { return nil }
+        (self.endpoint, self.name) = (parts[0], parts[1])
+    }
+}
