@@ -2,20 +2,21 @@
 # installed by `make deps` (run by the other targets).
 SWIFT       ?= swift
 PG          := scripts/pg.sh
-APT_PKGS    := libpq-dev libcurl4-openssl-dev libzstd-dev libssl-dev pkg-config postgresql-15 postgresql-client-15 python3-jsonschema
+APT_PKGS    := libpq-dev libcurl4-openssl-dev libzstd-dev libssl-dev pkg-config postgresql-15 postgresql-client-15 python3-jsonschema chromium fonts-dejavu-core
 TEST_DB_URL  = $(shell $(PG) url)
 
 .PHONY: all build release deps pg-start pg-stop test test-unit demo bench chaos fuzz fixtures-check clean
 
 all: build
 
-## deps: install the C libraries, PostgreSQL 15 and the schema checker when missing.
+## deps: install the C libraries, PostgreSQL 15, the schema checker and Chromium (the report's browser test) when missing.
 deps:
 	@missing=""; \
 	pkg-config --exists libpq libcurl libzstd libcrypto 2>/dev/null || missing="yes"; \
 	[ -x /usr/lib/postgresql/15/bin/initdb ] || missing="yes"; \
 	command -v psql >/dev/null || missing="yes"; \
 	python3 -c 'import jsonschema' 2>/dev/null || missing="yes"; \
+	command -v chromium >/dev/null || missing="yes"; \
 	if [ -n "$$missing" ]; then \
 		echo "make deps: installing $(APT_PKGS)"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \

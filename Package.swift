@@ -47,9 +47,11 @@ let package = Package(
             "UsageAPI", "APIClient", "Bodies", "Warehouse", "Postgres", "EmbeddedResources",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `usage-etl report`: the figures Warehouse reads, drawn as one HTML page with inline SVG charts.
+        .target(name: "Report", dependencies: ["Warehouse"]),
         // The command line: parses arguments, calls Pipeline and Warehouse, prints.
         .target(name: "UsageETLCLI", dependencies: [
-            "Pipeline", "Warehouse", "APIClient", "UsageAPI", "Postgres", "Curl",
+            "Pipeline", "Warehouse", "Report", "APIClient", "UsageAPI", "Postgres", "Curl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -71,11 +73,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Postgres", "Warehouse", "UsageAPI", "Simulator"], path: "Tests/TestSupport"),
 
         .testTarget(name: "UnitTests", dependencies: [
-            "JSON", "UsageAPI", "Zstd", "Digest", "Bodies", "APIClient", "Warehouse", "Simulator", "Pipeline", "UsageETLCLI", "FuzzTargets",
+            "JSON", "UsageAPI", "Zstd", "Digest", "Bodies", "APIClient", "Warehouse", "Simulator", "Pipeline", "UsageETLCLI", "FuzzTargets", "Report",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "TestSupport", "Postgres", "Warehouse", "Curl", "JSON", "UsageAPI", "Zstd", "Bodies", "APIClient", "UsageETLCLI", "Simulator", "Pipeline",
+            "TestSupport", "Postgres", "Warehouse", "Curl", "JSON", "UsageAPI", "Zstd", "Bodies", "APIClient", "UsageETLCLI", "Simulator", "Pipeline", "Report",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo: the embedded default. Builds, starts the private PostgreSQL and the simulator,
-# backfills 90 days of every endpoint, runs a sync, and prints a few analyst queries.
+# backfills 90 days of every endpoint, runs a sync, prints a few analyst queries and writes the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product usage-etl >/dev/null
@@ -35,4 +35,8 @@ echo "Tokens by model (last 90 days):"
 psql "$DATABASE_URL" -c "SELECT model, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
                                 sum(num_model_requests) AS requests
                          FROM analytics.completions_usage WHERE bucket_width = '1d' GROUP BY 1 ORDER BY 2 DESC"
+# A budget for the report's burn-down, then the report itself (as the analyst role would read it).
+psql -q "$DATABASE_URL" -c "INSERT INTO analytics.budgets (name, scope, monthly_amount) VALUES ('Organization', 'organization', 2500)"
+"$bin/usage-etl" report --out usage-report.html
+echo "demo: report written to $(pwd)/usage-report.html"
 echo "demo: PostgreSQL stays up ($DATABASE_URL); make pg-stop removes it"

@@ -15,6 +15,9 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let serializationFailure = SQLState(rawValue: "40001")
     public static let deadlockDetected = SQLState(rawValue: "40P01")
     public static let duplicateObject = SQLState(rawValue: "42710")
+    public static let insufficientPrivilege = SQLState(rawValue: "42501")
+    public static let undefinedTable = SQLState(rawValue: "42P01")
+    public static let undefinedFunction = SQLState(rawValue: "42883")
     /// `lock_timeout` passed, or a `NOWAIT` lock was held.
     public static let lockNotAvailable = SQLState(rawValue: "55P03")
     /// The server is shutting down (a restart) and ended the session.

@@ -90,7 +90,7 @@ public enum UTCTime {
     }
 
     /// Howard Hinnant's civil-from-days, the inverse of `daysFromCivil`: (year, month, day).
-    static func civilFromDays(_ days: Int64) -> (Int64, Int64, Int64) {
+    public static func civilFromDays(_ days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = floorDiv(z, 146_097)
         let doe = z - era * 146_097
@@ -101,7 +101,7 @@ public enum UTCTime {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, doy - (153 * mp + 2) / 5 + 1)
     }
 
-    static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+    public static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
