@@ -21,13 +21,17 @@ public final class UsageAPIClient {
     private let http: HTTPClient
     private let limiter: RateLimiter
     private let sleep: @Sendable (Double) -> Void
+    /// True once the run is asked to stop: waits for the rate cap and backoffs end early, and the
+    /// request is not sent (`CancellationError`).
+    private let shouldStop: @Sendable () -> Bool
 
-    public init(configuration: APIConfiguration, limiter: RateLimiter,
-                sleep: @escaping @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
+    public init(configuration: APIConfiguration, limiter: RateLimiter, shouldStop: @escaping @Sendable () -> Bool = { false },
+                sleep: (@Sendable (Double) -> Void)? = nil) {
         self.configuration = configuration
         self.http = HTTPClient(configuration: configuration.http)
         self.limiter = limiter
-        self.sleep = sleep
+        self.shouldStop = shouldStop
+        self.sleep = sleep ?? { _ = RateLimiter.sleep($0, unless: shouldStop) }
     }
 
     /// The path and query string of a page request.
@@ -73,7 +77,7 @@ public final class UsageAPIClient {
         var lastDecodeError: DecodeError? = nil // when the last attempt's body was the failure
         let policy = configuration.retryPolicy
         for attempt in 1...policy.maxAttempts {
-            limiter.acquire()
+            guard limiter.acquire(shouldStop: shouldStop), !shouldStop() else { throw CancellationError() }
             var retryAfter: Double? = nil
             lastDecodeError = nil
             do {

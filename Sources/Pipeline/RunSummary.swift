@@ -17,6 +17,9 @@ public struct RunSummary: Sendable {
     /// Windows failed per organization of a several-organization run (by id; the CLI relabels them
     /// with display names), so the exit message names the organizations that failed.
     public var windowsFailedByOrganization: [String: Int] = [:]
+    /// Windows loaded per organization of a several-organization run (by id): an organization
+    /// with one has shown that its key reads it.
+    public var windowsDoneByOrganization: [String: Int] = [:]
     /// Result fields the catalog does not know, by endpoint name, over the windows loaded.
     public var unknownFields: [String: UnknownFields] = [:]
     public var interrupted = false
@@ -45,6 +48,7 @@ public struct RunSummary: Sendable {
         unauthorized = unauthorized ?? other.unauthorized
         failedOrganizations.merge(other.failedOrganizations) { first, _ in first }
         windowsFailedByOrganization.merge(other.windowsFailedByOrganization, uniquingKeysWith: +)
+        windowsDoneByOrganization.merge(other.windowsDoneByOrganization, uniquingKeysWith: +)
         interrupted = interrupted || other.interrupted
         for (endpoint, fields) in other.unknownFields { unknownFields[endpoint, default: UnknownFields()].add(fields) }
     }

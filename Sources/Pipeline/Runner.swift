@@ -135,7 +135,7 @@ public final class Runner: Sendable {
             // yet), so a run that succeeds leaves each of its windows done.
             while true {
                 if StopSignal.isRequested { summary.interrupted = true; return }
-                let next = queue.withLock { q in q.popLast().map { ($0, false) } } ?? held.withLock { h in h.popLast().map { ($0, true) } }
+                let next = queue.withLock { q in self.pick(from: &q).map { ($0, false) } } ?? held.withLock { h in h.popLast().map { ($0, true) } }
                 guard let (job, waiting) = next else { return }
                 guard let access = self.access(for: job) else {
                     summary.windowsFailed += 1
@@ -149,7 +149,8 @@ public final class Runner: Sendable {
                     summary.windowsFailedByOrganization[organization, default: 0] += 1
                     continue
                 }
-                let client = clients[ObjectIdentifier(access)] ?? UsageAPIClient(configuration: access.api, limiter: access.limiter)
+                let client = clients[ObjectIdentifier(access)]
+                    ?? UsageAPIClient(configuration: access.api, limiter: access.limiter, shouldStop: { StopSignal.isRequested })
                 clients[ObjectIdentifier(access)] = client
                 guard let result = process(job, refetch: refetch, connection: connection, dimensions: dimensions, client: client, access: access,
                                            waitForClaim: waiting, onPage: { report(1, nil) }) else {
@@ -158,8 +159,9 @@ public final class Runner: Sendable {
                 }
                 report(0, result)
                 summary.add(result)
-                if case .byOrganization = self.access, result.windowsFailed > 0 {
-                    summary.windowsFailedByOrganization[organization, default: 0] += result.windowsFailed
+                if case .byOrganization = self.access {
+                    if result.windowsFailed > 0 { summary.windowsFailedByOrganization[organization, default: 0] += result.windowsFailed }
+                    if result.windowsDone > 0 { summary.windowsDoneByOrganization[organization, default: 0] += result.windowsDone }
                 }
                 if let reason = result.unauthorized {
                     refused.withLock { $0[organization] = $0[organization] ?? reason }
@@ -172,6 +174,24 @@ public final class Runner: Sendable {
             total.unauthorized = nil
         }
         return total
+    }
+
+    /// The next job of the queue (its end is next): with several organizations, the first whose
+    /// organization's rate cap lets a request go now, so a slow cap never holds a worker while
+    /// another organization's windows wait; when every one would wait, the next in order.
+    func pick(from queue: inout [Job]) -> Job? {
+        guard case .byOrganization = access, queue.count > 1 else { return queue.popLast() }
+        var waited: Set<String> = []
+        for index in queue.indices.reversed() {
+            let organization = queue[index].spec.organization
+            guard !waited.contains(organization) else { continue }
+            if let access = access(for: queue[index]), access.limiter.wait > 0.05 {
+                waited.insert(organization)
+                continue
+            }
+            return queue.remove(at: index)
+        }
+        return queue.popLast()
     }
 
     /// How long a run waits for a window another session holds before leaving it to that session.
@@ -200,8 +220,10 @@ public final class Runner: Sendable {
             if window.range.start < now - WindowPlanner.servedSeconds {
                 throw BeyondRetention(window: window.range)
             }
-            if window.state == .done && !window.provisional && !refetch && job.window.state != .done {
-                summary.windowsSkipped += 1 // finished by another worker meanwhile
+            if window.state == .done && !refetch && (job.window.state != .done || window.generation != job.window.generation) {
+                // Loaded by another worker or process since this run planned it (provisional or
+                // not: fetching it again moments later would learn nothing new).
+                summary.windowsSkipped += 1
                 return summary
             }
             let wasDone = window.state == .done
@@ -232,6 +254,12 @@ public final class Runner: Sendable {
             summary.windowsDone += 1
             if !loaded.unknownFields.isEmpty { summary.unknownFields[job.spec.endpoint.name, default: UnknownFields()].add(loaded.unknownFields) }
             logger.info("\(label): loaded \(loaded.rows) rows from \(window.pagesFetched) pages")
+        } catch is CancellationError {
+            // A stop signal while waiting for the rate cap, a backoff or the next page: not a
+            // failure of the window, which resumes from its checkpoint.
+            summary.interrupted = true
+            logger.info("\(label): stopped; resumes from its checkpoint")
+            if connection.isHealthy { _ = try? store.markFailed(job.window.id, error: "interrupted by a stop signal; resumes from its checkpoint") }
         } catch {
             if let apiError = error as? APIError, case .unauthorized = apiError { summary.unauthorized = apiError.description }
             let message = "\(error)"

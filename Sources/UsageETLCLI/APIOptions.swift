@@ -51,6 +51,7 @@ struct APIOptions: ParsableArguments {
             throw CommandFailure.usage("OPENAI_ORGANIZATION names one organization; with --organizations give each entry its id instead")
         }
         let environment = ProcessInfo.processInfo.environment
+        var keys: [String: String] = [:] // key -> the entry that holds it (compared in memory, never shown)
         return .several(try file.entries.enumerated().map { index, entry in
             let context = "\(organizationsFile.path ?? "") organizations[\(index)] (\(entry.name))"
             let key: String
@@ -63,6 +64,10 @@ struct APIOptions: ParsableArguments {
             case .environment(let name):
                 key = environment[name] ?? ""
             }
+            if let other = keys[key], !key.isEmpty {
+                throw CommandFailure.usage("\(context) holds the same admin key as \(other): each organization once, with its own key")
+            }
+            keys[key] = "organizations[\(index)] (\(entry.name))"
             var configuration = try configuration(pipeline, key: key, keySource: "\(context): \(entry.key)", organization: entry.id)
             if let rate = entry.requestsPerMinute { configuration.requestsPerMinute = rate }
             return (entry, configuration)
@@ -124,12 +129,22 @@ struct APIOptions: ParsableArguments {
     /// for this key, else what the API says (the `organization_id` on costs results), else the
     /// placeholder `default` until a later run learns it. Rows filed under the placeholder move to
     /// the organization as soon as it is known (`OrganizationRegistry`).
-    func organization(_ configuration: APIConfiguration, now: Int64, connection: PostgresConnection) throws -> String {
+    ///
+    /// With `trusting: false` (an organizations file's id, before any request has shown the key
+    /// reads it) a configured id is checked against the organization remembered for the key and
+    /// returned without remembering anything: `rememberVerified` does that after the run.
+    func organization(_ configuration: APIConfiguration, now: Int64, connection: PostgresConnection, trusting: Bool = true) throws -> String {
         let registry = OrganizationRegistry(connection: connection)
         let fingerprint = try registry.fingerprint(ofKey: configuration.adminKey)
         let remembered = try registry.remembered(fingerprint)
         var organization: String
         if let configured = configuration.organizationHeader, !configured.isEmpty {
+            if !trusting {
+                if let known = remembered ?? nil, known != configured {
+                    throw CommandFailure.usage("its key was used for \(known) before, not \(configured): a key reads one organization (check the file's id and key)")
+                }
+                return configured
+            }
             organization = configured
         } else if let known = remembered ?? nil {
             organization = known
@@ -160,9 +175,14 @@ struct APIOptions: ParsableArguments {
             return try OrganizationProbe(client: client).organization(now: now)
         } catch let error as APIError {
             if case .unauthorized = error { throw CommandFailure.usage(error.description) }
-            throw CommandFailure.failed("cannot tell which organization the key belongs to (set OPENAI_ORGANIZATION to skip this request): \(error)")
+            throw CommandFailure.failed("cannot tell which organization the key belongs to (\(skipHint)): \(error)")
         } catch {
-            throw CommandFailure.failed("cannot tell which organization the key belongs to (set OPENAI_ORGANIZATION to skip this request): \(error)")
+            throw CommandFailure.failed("cannot tell which organization the key belongs to (\(skipHint)): \(error)")
         }
+    }
+
+    /// How to skip the organization request: the variable, or the organizations file's `id`.
+    private var skipHint: String {
+        organizationsFile.path == nil ? "set OPENAI_ORGANIZATION to skip this request" : "give the entry's id in the organizations file to skip this request"
     }
 }

@@ -40,10 +40,8 @@ struct LoadSession {
     typealias Organizations = APIOptions.Organizations
 
     /// Tells each organization's id (see `APIOptions.organizations`).
-    /// `rerun` passes `tellingOne: false`: its windows carry their organization, so one key needs no id
-    /// (and no request to learn it).
-    func organizations(tellingOne: Bool = true) throws -> Organizations {
-        try api.organizations(targets, command: command, now: now, connection: connection, tellingOne: tellingOne)
+    func organizations() throws -> Organizations {
+        try api.organizations(targets, command: command, now: now, connection: connection)
     }
 
     /// Plans each stream's range and loads the windows that need work; then, with `refreshNames`,
@@ -70,6 +68,7 @@ struct LoadSession {
         Logging.logger.info("\(command): \(jobs.count) windows to load")
         var summary = runner.run(jobs, refetch: refetch)
         progress?.end()
+        api.rememberVerified(organizations, loaded: summary.windowsDoneByOrganization, now: now, connection: connection)
         // Failed organizations by display name and id.
         var failed = organizations.failed
         for (id, reason) in summary.failedOrganizations {

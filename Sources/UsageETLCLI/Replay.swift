@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Pipeline
 import UsageAPI
+import Warehouse
 
 /// `usage-etl replay`: rebuild facts from the raw archive, with no network.
 struct Replay: ParsableCommand {
@@ -25,6 +26,10 @@ struct Replay: ParsableCommand {
     func run() throws {
         reporting.start()
         let connection = try DatabaseOptions.connectMigrated()
+        let unknown = Set(organizations).subtracting(try WindowStore(connection: connection).organizations())
+        guard unknown.isEmpty else {
+            throw CommandFailure.usage("replay: no organization \(unknown.sorted().joined(separator: ", ")) in the warehouse (--organization takes an id, e.g. org-…; `usage-etl status` lists them)")
+        }
         StopSignal.install()
         let started = Date()
         let runID = try RunReporting.begin("replay", connection: connection)

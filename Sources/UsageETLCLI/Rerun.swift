@@ -21,12 +21,18 @@ struct Rerun: ParsableCommand {
         let session = try LoadSession("rerun", selection: nil, api: api, reporting: reporting)
         let store = WindowStore(connection: session.connection)
         let now = session.now
-        let organizations = try session.organizations(tellingOne: false)
-        // With one key, every unfinished window (each carries its organization; the key reaches
-        // the one it belongs to); with an organizations file, those of its organizations.
-        let only = organizations.several ? organizations.ids : nil
+        // Only the windows of the organizations this run can read: one key reads its own
+        // organization (a window of another one fetched with it would file that key's data
+        // under the other organization); an organizations file reads each of its own.
+        let organizations = try session.organizations()
+        let served = now - WindowPlanner.servedSeconds
+        let others = try store.unfinishedWindows(endpoint: endpoint?.name, servedSince: served).count
+            - store.unfinishedWindows(endpoint: endpoint?.name, servedSince: served, organizations: organizations.ids).count
+        if others > 0 {
+            Logging.logger.notice("rerun: \(others) unfinished windows of other organizations are left to their own keys (`usage-etl rerun --failed --organizations FILE` reads several)")
+        }
         try session.execute(organizations: organizations, refetch: false) { _ in
-            try store.unfinishedWindows(endpoint: endpoint?.name, servedSince: now - WindowPlanner.servedSeconds, organizations: only).map { window, streamID in
+            try store.unfinishedWindows(endpoint: endpoint?.name, servedSince: served, organizations: organizations.ids).map { window, streamID in
                 Runner.Job(spec: try store.spec(streamID: streamID), streamID: streamID, window: window)
             }
         }

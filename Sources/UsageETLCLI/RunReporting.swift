@@ -52,16 +52,21 @@ enum RunReporting {
         Console.out("\(command): \(summary.windowsDone) windows loaded, \(summary.windowsFailed) failed, \(summary.windowsSkipped) skipped; \(summary.pages) pages, \(summary.rows) rows, \(summary.bytes) bytes, \(summary.retries) retries")
         if let unauthorized = summary.unauthorized { throw CommandFailure.usage(unauthorized) }
         if summary.interrupted { throw CommandFailure.failed("\(command): interrupted; run it again to resume from the checkpoints") }
+        // Several organizations: the organizations that could not be loaded and the windows that
+        // failed, each named, in one message; the others' windows are committed.
+        let several = !summary.failedOrganizations.isEmpty || !summary.windowsFailedByOrganization.isEmpty
+        let rerun = several ? "`usage-etl rerun --failed --organizations FILE` retries them" : "`usage-etl rerun --failed` retries them"
+        var problems: [String] = []
         if !summary.failedOrganizations.isEmpty {
-            // Several organizations: the others' windows are committed; name the ones that stopped.
             let named = summary.failedOrganizations.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
-            throw CommandFailure.failed("\(command): \(summary.failedOrganizations.count) organizations not loaded (the others' windows are committed): \(named)")
+            problems.append("\(summary.failedOrganizations.count) organizations not loaded (the others' windows are committed): \(named)")
         }
         if summary.windowsFailed > 0 {
             let of = summary.windowsFailedByOrganization.isEmpty ? ""
                 : " (" + summary.windowsFailedByOrganization.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
-            throw CommandFailure.failed("\(command): \(summary.windowsFailed) windows failed\(of) (see `usage-etl status`; `usage-etl rerun --failed` retries them)")
+            problems.append("\(summary.windowsFailed) windows failed\(of) (see `usage-etl status`; \(rerun))")
         }
+        if !problems.isEmpty { throw CommandFailure.failed("\(command): " + problems.joined(separator: "; ")) }
         if let directoryError = summary.directoryError {
             throw CommandFailure.failed("\(command): every window loaded, but the names of projects, users and keys were not refreshed (`usage-etl dimensions` retries): \(directoryError)")
         }

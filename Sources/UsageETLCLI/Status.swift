@@ -19,7 +19,13 @@ struct Status: ParsableCommand {
             let ids = Set(file.entries.compactMap(\.id)), names = Set(file.entries.map(\.name))
             streams = streams.filter { ids.contains($0.organization) || $0.organizationName.map(names.contains) == true }
         }
-        if !organizations.isEmpty { streams = streams.filter { organizations.contains($0.organization) } }
+        if !organizations.isEmpty {
+            let unknown = Set(organizations).subtracting(streams.map(\.organization))
+            guard unknown.isEmpty else {
+                throw CommandFailure.usage("status: no organization \(unknown.sorted().joined(separator: ", ")) in the warehouse (--organization takes an id, e.g. org-…)")
+            }
+            streams = streams.filter { organizations.contains($0.organization) }
+        }
         let several = Set(streams.map(\.organization)).count > 1
         let unknownFields = try UnknownFieldStatus.all(on: connection)
         let lastRun = try RunLog(connection: connection).lastRun()

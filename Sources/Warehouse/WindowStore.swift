@@ -225,6 +225,11 @@ public struct WindowStore {
             """, [provisional.map { .bool($0) } ?? .null, .int(rows)])
     }
 
+    /// The organizations the warehouse has streams of.
+    public func organizations() throws -> Set<String> {
+        Set(try connection.query("SELECT DISTINCT organization FROM etl.streams").typedRows.map { try $0.decode(String.self) })
+    }
+
     /// Records the result fields the load of a window met that the catalog does not know, in place
     /// of what an earlier load of the window recorded; in the caller's load transaction.
     public func replaceUnknownFields(of windowID: Int64, with unknown: UnknownFields) throws {

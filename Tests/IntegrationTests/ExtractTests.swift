@@ -48,9 +48,9 @@ struct ExtractTests {
         private let waits = Mutex<[Double]>([])
         var all: [Double] { waits.withLock { $0 } }
         func client(_ api: APIConfiguration) -> UsageAPIClient {
-            UsageAPIClient(configuration: api, limiter: RateLimiter(requestsPerMinute: 0)) { [self] seconds in
+            UsageAPIClient(configuration: api, limiter: RateLimiter(requestsPerMinute: 0), sleep: { [self] seconds in
                 waits.withLock { $0.append(seconds) }
-            }
+            })
         }
     }
 

@@ -133,6 +133,20 @@ struct OrganizationsTests {
         #expect(try connection.query("SELECT count(*) FROM etl.runs WHERE command = 'backfill' AND outcome = 'succeeded'").scalar == "3")
 
         // The display names are beside the ids where the views show names.
+        // A fleet of syncs: the recent windows (provisional, as they reach now) are fetched once
+        // across the three processes, not once each.
+        simulator.configure { $0.faults.latencyMilliseconds = 400 }
+        simulator.resetCounters()
+        let sync = ["sync", "--organizations", file, "--endpoint", "completions", "--endpoint", "embeddings", "--endpoint", "costs",
+                    "--skip-dimensions", "--requests-per-minute", "6000", "--parallelism", "2"]
+        let syncs = try (0..<3).map { _ in try UsageETLProcess(sync, environment: environment) }
+        for (status, output) in syncs.map({ $0.wait() }) { #expect(status == 0, "\(output)") }
+        let synced = simulator.requestLog.map { request in
+            "\(request.organization ?? "-") \(request.endpoint) " + request.query.map { "\($0.0)=\($0.1)" }.sorted().joined(separator: "&")
+        }
+        #expect(!synced.isEmpty && Set(synced).count == synced.count, "a page asked for twice by the fleet of syncs: \(synced.count) requests")
+        try expectExact(organizations, from: from, to: to)
+
         var named: [String: String] = [:]
         for row in try connection.query("SELECT DISTINCT organization_id, organization_name FROM analytics.daily_spend").rows {
             named[row[0] ?? "-"] = row[1] ?? "-"
@@ -153,6 +167,18 @@ struct OrganizationsTests {
         #expect(try connection.query("SELECT outcome FROM etl.runs ORDER BY run_id DESC LIMIT 1").scalar == "partial")
         // The refused key was tried once a worker at most, not once a window.
         #expect((1...2).contains(simulator.requestLog.filter { $0.status == 401 }.count))
+
+        // One key reruns its own organization's windows only: never another's with it.
+        let single = UsageETLProcess.environment(baseURL: simulator.baseURL!, databaseURL: databaseURL, key: Self.keys[0],
+                                                 ["OPENAI_ORGANIZATION": organizations[0].organizationID])
+        let beforeSingle = simulator.requestCount()
+        let (singleStatus, singleOutput) = try UsageETLProcess.run(["rerun", "--failed", "--requests-per-minute", "6000"], environment: single)
+        #expect(singleStatus == 0, "\(singleOutput)")
+        #expect(singleOutput.contains("unfinished windows of other organizations are left to their own keys"), "\(singleOutput)")
+        #expect(simulator.requestCount() == beforeSingle, "the one key fetched another organization's windows")
+        #expect(try connection.query("""
+            SELECT count(*) FROM etl.windows w JOIN etl.streams s USING (stream_id) WHERE s.organization = $1 AND w.state <> 'done'
+            """, [.text(organizations[2].organizationID)]).scalar != "0")
 
         // status names the organization of each stream and shows the failure.
         let (_, status2) = try run(["status", "--organizations", revoked])
@@ -203,6 +229,38 @@ struct OrganizationsTests {
         #expect(output.contains(message) && output.contains(file.path), "\(output)")
         #expect(!output.contains("sk-secret-in-file"))
         #expect(simulator.requestCount() == 0)
+    }
+
+    @Test func aKeyGivenTwiceOrAnIdThatContradictsTheWarehouseIsRefusedBeforeAnyRequest() throws {
+        // The same key in two entries (a copied file): exit 2, no request.
+        let file = try organizationsFile()
+        try Self.keys[0].write(to: scratch.appendingPathComponent("third.key"), atomically: true, encoding: .utf8)
+        let (twice, twiceOutput) = try run(["backfill", "--organizations", file, "--since", UTCTime.format(today - 3 * 86_400),
+                                            "--until", UTCTime.format(today - 86_400), "--endpoint", "costs"])
+        #expect(twice == 2, "\(twiceOutput)")
+        #expect(twiceOutput.contains("holds the same admin key as organizations[0] (Acme Research)"), "\(twiceOutput)")
+        #expect(simulator.requestCount() == 0)
+
+        // Loaded once, then the ids swapped: the warehouse knows each key's organization.
+        let good = try organizationsFile()
+        let load = try run(["backfill", "--organizations", good, "--since", UTCTime.format(today - 3 * 86_400),
+                            "--until", UTCTime.format(today - 86_400), "--endpoint", "costs", "--requests-per-minute", "6000"])
+        #expect(load.0 == 0, "\(load.1)")
+        let swapped = try String(contentsOfFile: good, encoding: .utf8)
+            .replacingOccurrences(of: organizations[0].organizationID, with: "SWAP")
+            .replacingOccurrences(of: organizations[1].organizationID, with: organizations[0].organizationID)
+            .replacingOccurrences(of: "SWAP", with: organizations[1].organizationID)
+        let swappedFile = scratch.appendingPathComponent("swapped.toml")
+        try swapped.write(to: swappedFile, atomically: true, encoding: .utf8)
+        let requests = simulator.requestCount()
+        let (status, output) = try run(["backfill", "--organizations", swappedFile.path, "--since", UTCTime.format(today - 3 * 86_400),
+                                        "--until", UTCTime.format(today - 86_400), "--endpoint", "costs", "--refetch"])
+        #expect(status == 2, "\(output)")
+        #expect(output.contains("its key was used for"), "\(output)")
+        #expect(simulator.requestCount() == requests)
+        // A made-up organization is an error, not an empty success.
+        #expect(try run(["replay", "--since", UTCTime.format(today - 3 * 86_400), "--until", UTCTime.format(today), "--organization", "org-nope"]).0 == 2)
+        #expect(try run(["status", "--organization", "org-nope"]).0 == 2)
     }
 
     /// Workers are threads of their own: N workers keep N requests in flight on any number of cores.
