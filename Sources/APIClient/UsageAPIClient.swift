@@ -24,13 +24,16 @@ public final class UsageAPIClient {
     /// True once the run is asked to stop: waits for the rate cap and backoffs end early, and the
     /// request is not sent (`CancellationError`).
     private let shouldStop: @Sendable () -> Bool
+    /// Where requests in flight and waits are counted (the progress line).
+    private let activity: RequestActivity?
 
     public init(configuration: APIConfiguration, limiter: RateLimiter, shouldStop: @escaping @Sendable () -> Bool = { false },
-                sleep: (@Sendable (Double) -> Void)? = nil) {
+                activity: RequestActivity? = nil, sleep: (@Sendable (Double) -> Void)? = nil) {
         self.configuration = configuration
         self.http = HTTPClient(configuration: configuration.http)
         self.limiter = limiter
         self.shouldStop = shouldStop
+        self.activity = activity
         self.sleep = sleep ?? { _ = RateLimiter.sleep($0, unless: shouldStop) }
     }
 
@@ -77,11 +80,17 @@ public final class UsageAPIClient {
         var lastDecodeError: DecodeError? = nil // when the last attempt's body was the failure
         let policy = configuration.retryPolicy
         for attempt in 1...policy.maxAttempts {
-            guard limiter.acquire(shouldStop: shouldStop), !shouldStop() else { throw CancellationError() }
+            let capWait = limiter.wait > 0
+            if capWait { activity?.beginCapWait() }
+            let admitted = limiter.acquire(shouldStop: shouldStop)
+            if capWait { activity?.endCapWait() }
+            guard admitted, !shouldStop() else { throw CancellationError() }
             var retryAfter: Double? = nil
             lastDecodeError = nil
             do {
                 let received = try ReceivedBody(archiving: archiving)
+                activity?.beginRequest()
+                defer { activity?.endRequest() }
                 let response = try http.get(url, headers: headers) { try received.append($0) }
                 let body = received.head
                 switch RetryPolicy.verdict(status: response.status) {
@@ -105,7 +114,10 @@ public final class UsageAPIClient {
                 lastFailure = error.description
             }
             if policy.allowsAnother(after: attempt) {
-                sleep(policy.delay(after: attempt, retryAfter: retryAfter, jitter: Double.random(in: 0..<1)))
+                let delay = policy.delay(after: attempt, retryAfter: retryAfter, jitter: Double.random(in: 0..<1))
+                activity?.retrying()
+                if retryAfter != nil { activity?.retryAfter(delay) }
+                sleep(delay)
             }
         }
         if var persistent = lastDecodeError {

@@ -39,7 +39,7 @@ public struct Replayer {
             var summary = RunSummary()
             for job in jobs {
                 if StopSignal.isRequested { summary.interrupted = true; break }
-                summary.add(replayer.replay(job))
+                summary.add(replayer.replayRecorded(job))
             }
             return summary
         }
@@ -49,9 +49,17 @@ public struct Replayer {
             let replayer = Replayer(connection: connection, dimensions: dimensions, logger: logger)
             while let job = queue.withLock({ $0.popLast() }) {
                 if StopSignal.isRequested { summary.interrupted = true; return }
-                summary.add(replayer.replay(job))
+                summary.add(replayer.replayRecorded(job))
             }
         }
+    }
+
+    /// `replay(job)` with its result also counted under its endpoint.
+    private func replayRecorded(_ job: Runner.Job) -> RunSummary {
+        let began = Date().timeIntervalSince1970
+        var summary = replay(job)
+        summary.record(summary, endpoint: job.spec.endpoint.name, from: began, to: Date().timeIntervalSince1970)
+        return summary
     }
 
     /// Replays one window, unless a running load holds it.

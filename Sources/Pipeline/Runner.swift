@@ -25,6 +25,8 @@ public final class Runner: Sendable {
     public let databaseURL: String
     public let parallelism: Int
     public let logger: Logger
+    /// Requests in flight and waits of this runner's clients, for the progress line.
+    public let activity = RequestActivity()
     /// Who fetches each job's pages: one key for every job, or each organization's own.
     private let access: Access
     private let clock: @Sendable () -> Int64
@@ -149,8 +151,9 @@ public final class Runner: Sendable {
                     summary.windowsFailedByOrganization[organization, default: 0] += 1
                     continue
                 }
+                let began = Date().timeIntervalSince1970
                 let client = clients[ObjectIdentifier(access)]
-                    ?? UsageAPIClient(configuration: access.api, limiter: access.limiter, shouldStop: { StopSignal.isRequested })
+                    ?? UsageAPIClient(configuration: access.api, limiter: access.limiter, shouldStop: { StopSignal.isRequested }, activity: activity)
                 clients[ObjectIdentifier(access)] = client
                 guard let result = process(job, refetch: refetch, connection: connection, dimensions: dimensions, client: client, access: access,
                                            waitForClaim: waiting, onPage: { report(1, nil) }) else {
@@ -159,6 +162,7 @@ public final class Runner: Sendable {
                 }
                 report(0, result)
                 summary.add(result)
+                summary.record(result, endpoint: job.spec.endpoint.name, from: began, to: Date().timeIntervalSince1970)
                 if case .byOrganization = self.access {
                     if result.windowsFailed > 0 { summary.windowsFailedByOrganization[organization, default: 0] += result.windowsFailed }
                     if result.windowsDone > 0 { summary.windowsDoneByOrganization[organization, default: 0] += result.windowsDone }

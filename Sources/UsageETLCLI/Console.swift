@@ -7,6 +7,8 @@ enum Console {
     }
 
     static func error(_ line: String) {
-        FileHandle.standardError.write(Data(("usage-etl: " + Redaction.apply(line) + "\n").utf8))
+        let text = "usage-etl: " + Redaction.apply(line) + "\n"
+        // On a terminal, above the status line (if one is showing), never glued to it.
+        if let terminal = Terminal.shared { terminal.print(text) } else { FileHandle.standardError.write(Data(text.utf8)) }
     }
 }

@@ -63,6 +63,7 @@ struct LoadSession {
                      logger: Logging.logger, onProgress: progress?.callback)
             : Runner(databaseURL: DatabaseOptions.conninfo, api: organizations.accesses[0].api, parallelism: parallelism,
                      logger: Logging.logger, onProgress: progress?.callback)
+        progress?.attach(runner.activity)
         let runID = try RunReporting.begin(command, connection: connection)
         let jobs = try jobs(runner)
         Logging.logger.info("\(command): \(jobs.count) windows to load")
@@ -87,7 +88,13 @@ struct LoadSession {
             }
             if !errors.isEmpty { summary.directoryError = errors.joined(separator: "; ") }
         }
-        try reporting.finish(command, runID: runID, started: started, summary: summary, connection: connection)
+        try reporting.finish(command, runID: runID, started: started, summary: summary, connection: connection,
+                             rerun: "usage-etl rerun --failed" + (api.organizationsFile.path.map { " --organizations \(Self.shellQuoted($0))" } ?? ""))
+    }
+
+    /// A path as a shell word.
+    static func shellQuoted(_ text: String) -> String {
+        text.allSatisfy { $0.isLetter || $0.isNumber || "/._-+=:,@".contains($0) } ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// Refreshes one organization's names; returns the error, if any.

@@ -1,54 +1,90 @@
+import APIClient
 import Foundation
 import Pipeline
 import Synchronization
 
-/// One self-rewriting status line on a terminal: windows and pages done of total, rows, rate, ETA.
+/// The live status line of a run on a terminal (drawn through `Terminal`, so log records print
+/// above it): windows done of total, pages, rows, rows/s, requests in flight, ETA, and what the run
+/// waits for when it waits (the rate cap, a `Retry-After`). Redrawn four times a second by a
+/// thread of its own, so a wait shows while no page arrives.
 final class ProgressDisplay: Sendable {
     private struct State {
-        var lastDraw = Date.distantPast
-        var drawn = false
+        var progress: RunProgress?
+        var activity: RequestActivity?
+        var running = true
     }
 
     let command: String
     let started = Date()
+    private let terminal: Terminal
     private let state = Mutex(State())
 
-    init(command: String) { self.command = command }
+    init(command: String, terminal: Terminal) {
+        self.command = command
+        self.terminal = terminal
+        let thread = Thread { [self] in
+            while state.withLock({ $0.running }) {
+                draw()
+                Thread.sleep(forTimeInterval: 0.25)
+            }
+        }
+        thread.name = "usage-etl progress"
+        thread.start()
+    }
 
     /// `update` as a runner's progress callback.
     var callback: @Sendable (RunProgress) -> Void { { [self] progress in update(progress) } }
 
-    /// Redraws at most four times a second, and always when the last window finishes.
+    /// The run's latest totals (drawn at the next tick).
     func update(_ progress: RunProgress) {
-        let now = Date()
-        let finished = progress.windowsFinished == progress.windowsTotal
-        let draw = state.withLock { s -> Bool in
-            guard finished || now.timeIntervalSince(s.lastDraw) >= 0.25 else { return false }
-            s.lastDraw = now
-            s.drawn = true
-            return true
-        }
-        guard draw else { return }
-        let elapsed = max(0.001, now.timeIntervalSince(started))
-        let rate = Double(progress.rows) / elapsed
+        state.withLock { $0.progress = progress }
+    }
+
+    /// Where the run's HTTP clients count requests in flight and waits.
+    func attach(_ activity: RequestActivity) {
+        state.withLock { $0.activity = activity }
+    }
+
+    /// Removes the status line (the summary then starts on a clean line) and stops redrawing.
+    func end() {
+        state.withLock { $0.running = false }
+        terminal.status(nil)
+    }
+
+    private func draw() {
+        let (progress, activity) = state.withLock { ($0.progress, $0.activity) }
+        guard let progress, state.withLock({ $0.running }) else { return }
+        terminal.status(Self.line(command: command, progress: progress, activity: activity?.snapshot, elapsed: Date().timeIntervalSince(started)))
+    }
+
+    /// The status line's text.
+    static func line(command: String, progress: RunProgress, activity: RequestActivity.Snapshot?, elapsed: Double) -> String {
+        let elapsed = max(0.001, elapsed)
         var eta = "--:--:--"
         if progress.windowsFinished > 0, progress.windowsTotal > progress.windowsFinished {
-            let remaining = elapsed / Double(progress.windowsFinished) * Double(progress.windowsTotal - progress.windowsFinished)
-            eta = Self.clock(remaining)
-        } else if finished {
+            eta = clock(elapsed / Double(progress.windowsFinished) * Double(progress.windowsTotal - progress.windowsFinished))
+        } else if progress.windowsTotal > 0, progress.windowsFinished == progress.windowsTotal {
             eta = "00:00:00"
         }
         let failed = progress.windowsFailed > 0 ? " (\(progress.windowsFailed) failed)" : ""
-        let line = "\(command): windows \(progress.windowsFinished)/\(progress.windowsTotal)\(failed), pages \(progress.pages), rows \(progress.rows), \(Int(rate)) rows/s, ETA \(eta)"
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
-    }
-
-    /// Ends the status line so the summary starts on its own line.
-    func end() {
-        if state.withLock({ $0.drawn }) { FileHandle.standardError.write(Data("\n".utf8)) }
+        var line = "\(command): windows \(progress.windowsFinished)/\(progress.windowsTotal)\(failed), pages \(progress.pages), rows \(progress.rows), "
+            + "\(Int(Double(progress.rows) / elapsed)) rows/s"
+        if let activity {
+            line += ", \(activity.inFlight) in flight"
+        }
+        line += ", ETA \(eta)"
+        if let activity {
+            if activity.retryAfterSeconds > 0 {
+                line += ", waiting \(Int(activity.retryAfterSeconds.rounded(.up))) s (Retry-After)"
+            } else if activity.waitingForCap > 0 && activity.inFlight == 0 {
+                line += ", waiting for the rate cap (--requests-per-minute)"
+            }
+        }
+        return line
     }
 
     static func clock(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds < 360_000 else { return "99:59:59" }
         let total = Int(seconds.rounded())
         return String(format: "%02d:%02d:%02d", total / 3600, total % 3600 / 60, total % 60)
     }

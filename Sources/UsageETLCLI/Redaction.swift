@@ -25,6 +25,8 @@ enum Redaction {
 /// A log handler that redacts message and metadata before another handler writes them.
 struct RedactingLogHandler: LogHandler {
     var inner: any LogHandler
+    /// Records below this level are dropped (`--quiet`: warnings and errors only).
+    var minimum: Logger.Level = .trace
 
     var logLevel: Logger.Level {
         get { inner.logLevel }
@@ -47,6 +49,7 @@ struct RedactingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
+        guard event.level >= minimum else { return }
         var event = event
         event.message = Logger.Message(stringLiteral: Redaction.apply(event.message.description))
         event.metadata = event.metadata?.mapValues(Self.redacted)

@@ -37,6 +37,8 @@ struct Replay: ParsableCommand {
         let summary = try Replayer(connection: connection, logger: Logging.logger).replay(range: range, endpoints: endpoints.map(\.name),
                                                                                           organizations: organizations.isEmpty ? nil : organizations, parallelism: parallelism,
                                                                                           databaseURL: DatabaseOptions.conninfo)
-        try reporting.finish("replay", runID: runID, started: started, summary: summary, connection: connection)
+        let again = ["usage-etl replay --since", since.text, "--until", until.text].joined(separator: " ")
+            + endpoints.map { " --endpoint \($0.name)" }.joined() + organizations.map { " --organization \(LoadSession.shellQuoted($0))" }.joined()
+        try reporting.finish("replay", runID: runID, started: started, summary: summary, connection: connection, rerun: again)
     }
 }

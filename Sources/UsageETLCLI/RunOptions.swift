@@ -12,19 +12,24 @@ struct RunOptions: ParsableArguments {
                                valueName: "path"))
     var metricsFile: String?
 
+    @Flag(help: "Only warnings, errors and the final summary line (no progress line, no summary table).") var quiet = false
+
     /// Bootstraps logging; call first in `run()`.
     func start() {
-        Logging.bootstrap(logFormat)
+        Logging.bootstrap(logFormat, quiet: quiet)
     }
 
-    /// A progress display when stderr is a terminal and logs are text; nil under cron and for log shippers.
+    /// A progress display when stderr is a terminal and logs are text; nil under cron, for log
+    /// shippers and with `--quiet`.
     func progressDisplay(_ command: String) -> ProgressDisplay? {
-        guard logFormat == .text, isatty(STDERR_FILENO) == 1 else { return nil }
-        return ProgressDisplay(command: command)
+        guard logFormat == .text, !quiet, let terminal = Terminal.shared else { return nil }
+        return ProgressDisplay(command: command, terminal: terminal)
     }
 
-    /// Records the run's end: `etl.runs`, the metrics file, the summary line, and the exit code.
-    func finish(_ command: String, runID: Int64, started: Date, summary: RunSummary, connection: PostgresConnection) throws {
+    /// Records the run's end: `etl.runs`, the metrics file, the summary table (unless `--quiet`),
+    /// the summary line, and the exit code. `rerun` is the command that re-runs failed windows.
+    func finish(_ command: String, runID: Int64, started: Date, summary: RunSummary, connection: PostgresConnection,
+                rerun: String = "usage-etl rerun --failed") throws {
         RunReporting.finish(runID, summary: summary, connection: connection)
         RunReporting.noticeUnknownFields(summary)
         if let metricsFile {
@@ -32,6 +37,12 @@ struct RunOptions: ParsableArguments {
                 try MetricsFile(command: command, started: started, summary: summary, connection: connection).write(to: metricsFile)
             } catch {
                 Logging.logger.error("cannot write --metrics-file \(metricsFile): \(error)")
+            }
+        }
+        if !quiet {
+            for line in SummaryTable.lines(summary, elapsed: Date().timeIntervalSince(started)) { Console.out(line) }
+            if summary.windowsFailed > 0 {
+                Console.out("re-run the failed windows: \(SummaryTable.rerunCommand(rerun, summary: summary))")
             }
         }
         try RunReporting.conclude(command, summary: summary)
