@@ -39,7 +39,7 @@ struct RunOptions: ParsableArguments {
                 Logging.logger.error("cannot write --metrics-file \(metricsFile): \(error)")
             }
         }
-        if !quiet {
+        if !quiet && logFormat == .text { // JSON logs are for machines: the summary line, no table
             for line in SummaryTable.lines(summary, elapsed: Date().timeIntervalSince(started)) { Console.out(line) }
             if summary.windowsFailed > 0 {
                 Console.out("re-run the failed windows: \(SummaryTable.rerunCommand(rerun, summary: summary))")

@@ -107,5 +107,6 @@ struct TerminalTests {
         let (jsonStatus, json) = try UsageETLProcess.run(backfill + ["--log-format", "json"], environment: environment)
         #expect(jsonStatus == 0)
         #expect(!json.contains("\u{1B}"))
+        #expect(!json.contains("wall time"), "no table among JSON logs")
     }
 }
