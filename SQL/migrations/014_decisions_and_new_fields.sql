@@ -1,5 +1,7 @@
 -- The API as of the reference of 2026-11: decisions usage, the api_source dimension, the
 -- cache-write split on completions; and result fields the catalog does not know, counted per window.
+-- After applying: the completions columns input_cache_write_30m_tokens and input_cache_write_12h_tokens are empty for rows loaded before; `usage-etl replay --since DATE --until DATE` over the loaded history fills them from the archive, with no API request.
+-- After applying: an older usage-etl cannot refetch completions into this schema; upgrade every scheduled host before its next run.
 
 -- api_source: 'agents_api' / 'unlabeled' when grouped (decisions); carried, never grouped, by completions.
 CREATE TABLE warehouse.dim_api_source (
@@ -58,13 +60,13 @@ CREATE TABLE warehouse.fact_decisions (
     PRIMARY KEY (stream_id, bucket_start, project_key, user_key, api_key_key, model_key, batch_key, service_tier_key, api_source_key)
 ) PARTITION BY RANGE (bucket_start);
 
--- Result fields the loader's catalog did not know, per loaded window: how many results carried
--- each and the first bucket that did. Replaced with every load of the window (so a refetch or a
--- replay never counts twice, and a field a later release knows disappears on replay).
+-- Result fields the loader's catalog did not know, per loaded window and bucket: how many results
+-- of the bucket carried each. Replaced with every load of the window; `usage-etl status` counts each
+-- bucket once, from the stream and window the contract views read it from.
 CREATE TABLE etl.window_unknown_fields (
     window_id     bigint NOT NULL REFERENCES etl.windows ON DELETE CASCADE,
     field         text NOT NULL,
+    bucket_start  timestamptz NOT NULL,
     results       bigint NOT NULL,
-    first_bucket  timestamptz NOT NULL,
-    PRIMARY KEY (window_id, field)
+    PRIMARY KEY (window_id, field, bucket_start)
 );

@@ -142,10 +142,10 @@ public struct GroundTruth: Sendable {
         var amount: ExactDecimal
     }
 
-    /// The day's cost lines, derived from completions and embeddings tokens at the list prices.
+    /// The day's cost lines, derived from completions, decisions and embeddings tokens at the list prices.
     func costLines(day: Int64, until: Int64) -> [CostLine] {
         var tokens: [String: (project: String, key: String?, item: String, quantity: Int64, price: Double)] = [:]
-        for endpoint in [EndpointCatalog.completions, EndpointCatalog.embeddings] {
+        for endpoint in [EndpointCatalog.completions, EndpointCatalog.decisions, EndpointCatalog.embeddings] {
             for series in organization.series[endpoint.name] ?? [] {
                 guard let model = series.dimensions[.model] ?? nil, let project = series.dimensions[.projectID] ?? nil,
                       let price = SyntheticOrganization.prices[model] else { continue }
@@ -153,10 +153,12 @@ public struct GroundTruth: Sendable {
                 guard let values = organization.values(endpoint, series, minutes: day * 1440, min(ceilDiv(until, 60), day * 1440 + 1440),
                                                        restatement: restatement) else { continue }
                 var items: [(String, Int64, Double)] = []
-                if endpoint.name == "completions" {
+                if endpoint.name == "completions" || endpoint.name == "decisions" {
+                    // Decisions are billed like completions, on the same model line items.
+                    let output = endpoint.name == "completions" ? values[4] : values[6]
                     items = [("\(model), input", values[0] - values[1], price.input),
                              ("\(model), cached input", values[1], price.cached),
-                             ("\(model), output", values[4], price.output)]
+                             ("\(model), output", output, price.output)]
                 } else {
                     items = [("\(model), input", values[0], price.input)]
                 }

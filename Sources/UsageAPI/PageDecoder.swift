@@ -157,9 +157,7 @@ public struct PageDecoder: Sendable {
         while let field = try parser.nextKey(in: resultKeys, unknown: &unknownName) {
             guard field < resultFields.count else {
                 // A field the catalog does not know: kept in the archived page, counted, not stored.
-                if let name = unknownName, name.utf8.count <= Self.maxUnknownFieldBytes {
-                    unknown[Self.storable(name), default: 0] += 1
-                }
+                if let name = unknownName { unknown[Self.printableFieldName(name), default: 0] += 1 }
                 try parser.skipValue()
                 continue
             }
@@ -294,9 +292,26 @@ public struct PageDecoder: Sendable {
     /// like a lone surrogate does in the parser.
     /// The longest dimension value accepted, in UTF-8 bytes.
     public static let maxDimensionBytes = 2_048
-    /// Unknown fields with longer names are skipped without being counted (a name is a key of
-    /// `etl.window_unknown_fields`).
-    public static let maxUnknownFieldBytes = 256
+    /// Unknown field names are reported cut to this many characters (a name is a key of
+    /// `etl.window_unknown_fields`, and a line of `status` and of the logs).
+    public static let maxUnknownFieldCharacters = 120
+
+    /// An unknown field's name as reports show it: control characters (a newline that would forge
+    /// a log line, an escape sequence for the terminal) as `\u{…}`, an empty name as `""`, a long
+    /// one cut with its length in bytes.
+    public static func printableFieldName(_ name: String) -> String {
+        guard !name.isEmpty else { return "\"\"" }
+        var out = ""
+        for scalar in name.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        guard out.count > maxUnknownFieldCharacters else { return out }
+        return String(out.prefix(maxUnknownFieldCharacters)) + "…(\(name.utf8.count) bytes)"
+    }
 
     public static func storable(_ text: String) -> String {
         guard text.utf8.contains(0) else { return text }

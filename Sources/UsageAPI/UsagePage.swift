@@ -65,35 +65,42 @@ public struct DecodeError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Result fields an endpoint's catalog entry does not know, over some buckets: how many results
-/// carried each, and the start of the first bucket that did.
+/// of each bucket carried each. At most `limit` names are kept apart; results carrying further
+/// names count under `others` (a page cannot grow the reports without bound).
 public struct UnknownFields: Sendable, Equatable {
-    public struct Count: Sendable, Equatable {
-        public var results: Int
-        public var firstBucket: Int64
-    }
+    /// Field name → bucket start → results.
+    public private(set) var buckets: [String: [Int64: Int]] = [:]
 
-    public private(set) var fields: [String: Count] = [:]
+    public static let limit = 100
+    /// The name further unknown fields are counted under once `limit` names are kept.
+    public static let others = "(more unknown fields)"
 
     public init() {}
 
-    public var isEmpty: Bool { fields.isEmpty }
+    public var isEmpty: Bool { buckets.isEmpty }
+
+    /// The fields, with their results and first bucket, by name.
+    public var totals: [(field: String, results: Int, firstBucket: Int64)] {
+        buckets.map { field, counts in
+            (field, counts.values.reduce(0) { $0.addingReportingOverflow($1).overflow ? .max : $0 + $1 }, counts.keys.min() ?? 0)
+        }.sorted { $0.field < $1.field }
+    }
 
     /// Counts the unknown fields of one decoded bucket.
     public mutating func add(_ bucket: UsageBucket) {
-        for (name, results) in bucket.unknownFields { add(name, Count(results: results, firstBucket: bucket.startTime)) }
+        for (name, results) in bucket.unknownFields { add(name, bucket: bucket.startTime, results: results) }
     }
 
     /// Adds another tally (another window's, another worker's).
     public mutating func add(_ other: UnknownFields) {
-        for (name, count) in other.fields { add(name, count) }
+        for (name, counts) in other.buckets {
+            for (bucket, results) in counts { add(name, bucket: bucket, results: results) }
+        }
     }
 
-    private mutating func add(_ name: String, _ count: Count) {
-        if let known = fields[name] {
-            let (sum, overflow) = known.results.addingReportingOverflow(count.results)
-            fields[name] = Count(results: overflow ? .max : sum, firstBucket: min(known.firstBucket, count.firstBucket))
-        } else {
-            fields[name] = count
-        }
+    private mutating func add(_ name: String, bucket: Int64, results: Int) {
+        let key = buckets[name] != nil || buckets.count < Self.limit ? name : Self.others
+        let (sum, overflow) = (buckets[key]?[bucket] ?? 0).addingReportingOverflow(results)
+        buckets[key, default: [:]][bucket] = overflow ? .max : sum
     }
 }

@@ -43,7 +43,7 @@ struct MetricsFile {
         lines.append("# HELP usage_etl_unknown_field_results Results of the loaded windows carrying a field this release does not know (kept in the archive, not in a column).")
         lines.append("# TYPE usage_etl_unknown_field_results gauge")
         for field in unknown {
-            lines.append("usage_etl_unknown_field_results{endpoint=\"\(Self.label(field.endpoint))\",field=\"\(Self.label(field.field))\"} \(field.results)")
+            lines.append("usage_etl_unknown_field_results{endpoint=\"\(Self.label(field.endpoint))\",bucket_width=\"\(Self.label(field.bucketWidth))\",field=\"\(Self.label(field.field))\"} \(field.results)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -15,6 +15,9 @@ struct Migrate: ParsableCommand {
                 Console.out("migrate: schema is up to date")
             } else {
                 for migration in report.migrations { Console.out("migrate: applied \(migration.fileName)") }
+                for migration in report.migrations {
+                    for step in migration.afterApplying { Console.out("migrate: after \(migration.fileName): \(step)") }
+                }
                 for view in report.views { Console.out("migrate: applied views/\(view.name)") }
                 for name in report.forgottenViews {
                     Console.out("migrate: forgot views/\(name) (no longer in this binary; its objects are left as they are)")

@@ -40,9 +40,9 @@ enum RunReporting {
     /// from it with `usage-etl replay`.
     static func noticeUnknownFields(_ summary: RunSummary) {
         for (endpoint, unknown) in summary.unknownFields.sorted(by: { $0.key < $1.key }) {
-            for (field, count) in unknown.fields.sorted(by: { $0.key < $1.key }) {
-                Logging.logger.notice("\(endpoint): field \(field) in \(count.results) results since \(UTCTime.format(count.firstBucket)) is not known to this release; kept in the archive (see `usage-etl status`)",
-                                      metadata: ["endpoint": "\(endpoint)", "field": "\(field)", "results": "\(count.results)"])
+            for total in unknown.totals {
+                Logging.logger.notice("\(endpoint): field \(total.field) in \(total.results) results since \(UTCTime.format(total.firstBucket)) is not known to this release; kept in the archive (see `usage-etl status`)",
+                                      metadata: ["endpoint": "\(endpoint)", "field": "\(total.field)", "results": "\(total.results)"])
             }
         }
     }

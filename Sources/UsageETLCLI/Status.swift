@@ -27,7 +27,8 @@ struct Status: ParsableCommand {
             streams = streams.filter { organizations.contains($0.organization) }
         }
         let several = Set(streams.map(\.organization)).count > 1
-        let unknownFields = try UnknownFieldStatus.all(on: connection)
+        let filtered = !organizations.isEmpty || organizationsFile.path != nil
+        let unknownFields = try UnknownFieldStatus.all(on: connection, organizations: filtered ? Array(Set(streams.map(\.organization))) : nil)
         let lastRun = try RunLog(connection: connection).lastRun()
         if json {
             var items: [[String: Any]] = []
@@ -48,7 +49,7 @@ struct Status: ParsableCommand {
             }
             var document: [String: Any] = ["streams": items]
             document["unknown_fields"] = unknownFields.map {
-                ["endpoint": $0.endpoint, "field": $0.field, "results": $0.results, "since": $0.since] as [String: Any]
+                ["endpoint": $0.endpoint, "bucket_width": $0.bucketWidth, "field": $0.field, "results": $0.results, "since": $0.since] as [String: Any]
             }
             if let lastRun {
                 document["last_run"] = ["command": lastRun.command, "outcome": lastRun.outcome ?? "", "started_at": lastRun.startedAt]
@@ -78,7 +79,7 @@ struct Status: ParsableCommand {
         }
         // Fields the API sends that this release does not know: kept in the archive, not in a column.
         for field in unknownFields {
-            Console.out("\(field.endpoint): field \(field.field) in \(field.results.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))) results since \(field.since.prefix(10)) (not known to this release; kept in the archive)")
+            Console.out("\(field.endpoint): field \(field.field) in \(field.results.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))) results since \(field.since.prefix(10)) (\(field.bucketWidth) buckets; not known to this release, kept in the archive)")
         }
         if let lastRun {
             Console.out("last run: \(lastRun.command) \(lastRun.outcome ?? "") at \(lastRun.startedAt)")

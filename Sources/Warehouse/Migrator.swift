@@ -27,6 +27,12 @@ public struct Migration: Sendable {
     public let name: String
     public let sql: String
     public var checksum: String { SHA256.hex(Array(sql.utf8)) }
+    /// What an operator does once this migration is applied: the file's `-- After applying:` lines.
+    public var afterApplying: [String] {
+        sql.split(separator: "\n").compactMap { line in
+            line.hasPrefix("-- After applying: ") ? String(line.dropFirst("-- After applying: ".count)) : nil
+        }
+    }
     /// The file name, e.g. `003_raw_archive.sql`.
     public var fileName: String {
         let digits = String(version)

@@ -67,27 +67,34 @@ public struct StreamStatus: Sendable {
 }
 
 /// A result field the loaded windows' pages carried that the loader's catalog does not know:
-/// how many results of the windows now loaded carried it, and since which bucket.
+/// how many results carried it, and since which bucket, per endpoint and bucket width. Each bucket
+/// counts once: from the stream the contract views read it from (`analytics.stream_coverage`) and
+/// the window of that stream whose facts hold it (the newest loaded fetch).
 public struct UnknownFieldStatus: Sendable, Equatable {
     public var endpoint: String
+    public var bucketWidth: String
     public var field: String
     public var results: Int64
     /// The first bucket that carried it, RFC 3339 UTC.
     public var since: String
 
-    /// Every unknown field of the loaded windows, by endpoint and field.
-    public static func all(on connection: PostgresConnection) throws -> [UnknownFieldStatus] {
+    /// Every unknown field of the loaded windows, by endpoint, width and field; only of
+    /// `organizations` when given.
+    public static func all(on connection: PostgresConnection, organizations: [String]? = nil) throws -> [UnknownFieldStatus] {
         try connection.query("""
-            SELECT s.endpoint, u.field, sum(u.results)::bigint AS results,
-                   to_char(min(u.first_bucket) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS since
+            SELECT s.endpoint, s.bucket_width, u.field, sum(u.results)::bigint AS results,
+                   to_char(min(u.bucket_start) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS since
             FROM etl.window_unknown_fields u
             JOIN etl.windows w USING (window_id)
             JOIN etl.streams s ON s.stream_id = w.stream_id
-            WHERE w.state = 'done'
-            GROUP BY s.endpoint, u.field ORDER BY s.endpoint, u.field
-            """).typedRows.map { row in
-            let (endpoint, field, results, since) = try row.decode(String.self, String.self, Int64.self, String.self)
-            return UnknownFieldStatus(endpoint: endpoint, field: field, results: results, since: since)
+            JOIN analytics.stream_coverage c ON c.stream_id = w.stream_id AND c.buckets @> u.bucket_start
+            WHERE w.loaded_fetch_seq IS NOT NULL
+              AND etl.window_owned_buckets(w.window_id) @> u.bucket_start
+              AND (NOT $2::boolean OR s.organization = ANY($1::text[]))
+            GROUP BY s.endpoint, s.bucket_width, u.field ORDER BY s.endpoint, s.bucket_width, u.field
+            """, [PostgresArray.text(organizations ?? []), .bool(organizations != nil)]).typedRows.map { row in
+            let (endpoint, width, field, results, since) = try row.decode(String.self, String.self, String.self, Int64.self, String.self)
+            return UnknownFieldStatus(endpoint: endpoint, bucketWidth: width, field: field, results: results, since: since)
         }
     }
 }

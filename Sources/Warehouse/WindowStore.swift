@@ -235,14 +235,19 @@ public struct WindowStore {
     public func replaceUnknownFields(of windowID: Int64, with unknown: UnknownFields) throws {
         try connection.query("DELETE FROM etl.window_unknown_fields WHERE window_id = $1", [.int64(windowID)])
         guard !unknown.isEmpty else { return }
-        let names = unknown.fields.keys.sorted()
+        var names: [String] = [], starts: [Int64] = [], results: [Int64] = []
+        for (name, counts) in unknown.buckets {
+            for (start, count) in counts {
+                names.append(name)
+                starts.append(start)
+                results.append(Int64(count))
+            }
+        }
         try connection.query("""
-            INSERT INTO etl.window_unknown_fields (window_id, field, results, first_bucket)
-            SELECT $1, f.field, f.results, to_timestamp(f.first_bucket)
-            FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS f(field, results, first_bucket)
-            """, [.int64(windowID), PostgresArray.text(names),
-                  PostgresArray.integers(names.map { Int64(unknown.fields[$0]?.results ?? 0) }),
-                  PostgresArray.integers(names.map { unknown.fields[$0]?.firstBucket ?? 0 })])
+            INSERT INTO etl.window_unknown_fields (window_id, field, bucket_start, results)
+            SELECT $1, f.field, to_timestamp(f.bucket_start), f.results
+            FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS f(field, bucket_start, results)
+            """, [.int64(windowID), PostgresArray.text(names), PostgresArray.integers(starts), PostgresArray.integers(results)])
     }
 
     /// Makes loads of overlapping windows of one stream take turns until the caller's transaction

@@ -88,7 +88,7 @@ struct APIReferenceTests {
     }
 
     @Test func aFieldTheCatalogDoesNotKnowIsReportedByStatusLogsAndMetrics() throws {
-        simulator.configure { $0.faults.newFields = ["embeddings": ["input_foo_tokens"]] }
+        simulator.configure { $0.faults.newFields = ["embeddings": ["input_foo_tokens", "forged\n12:00:00 error x"]] }
         let (from, to) = (today - 5 * 86_400, today - 86_400)
         let metrics = scratch.appendingPathComponent("metrics.prom")
         let (status, output) = try run(["backfill", "--since", UTCTime.format(from), "--until", UTCTime.format(to), "--endpoint", "embeddings",
@@ -106,14 +106,23 @@ struct APIReferenceTests {
         let (_, json) = try run(["status", "--json"])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let unknown = try #require(document["unknown_fields"] as? [[String: Any]])
-        #expect(unknown.count == 1 && unknown.first?["field"] as? String == "input_foo_tokens" && unknown.first?["results"] as? Int == results)
+        #expect(unknown.count == 2 && unknown.first?["field"] as? String == "forged\\u{a}12:00:00 error x" && unknown.last?["results"] as? Int == results,
+                "\(unknown)")
+        // A name cannot forge a line of the logs or of status.
+        #expect(!output.contains("forged\n") && !statusOutput.contains("forged\n"))
         let text = try String(contentsOf: metrics, encoding: .utf8)
-        #expect(text.contains("usage_etl_unknown_field_results{endpoint=\"embeddings\",field=\"input_foo_tokens\"} \(results)"), "\(text)")
+        #expect(text.contains("usage_etl_unknown_field_results{endpoint=\"embeddings\",bucket_width=\"1d\",field=\"input_foo_tokens\"} \(results)"), "\(text)")
         // Loading the same windows again does not count them twice.
         let again = try run(["backfill", "--since", UTCTime.format(from), "--until", UTCTime.format(to), "--endpoint", "embeddings",
                              "--refetch", "--requests-per-minute", "6000"])
         #expect(again.0 == 0, "\(again.1)")
         #expect(try run(["status"]).1.contains("embeddings: field input_foo_tokens in \(results.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))) results"))
+        // Nor does a sync whose window overlaps the backfill's (its lookback): each bucket counts once.
+        let sync = try run(["sync", "--endpoint", "embeddings", "--skip-dimensions", "--requests-per-minute", "6000"])
+        #expect(sync.0 == 0, "\(sync.1)")
+        let now = try #require(Int(try connection.query("SELECT count(*) FROM analytics.embeddings_usage WHERE bucket_width = '1d'").scalar ?? ""))
+        #expect(now > results)
+        #expect(try run(["status"]).1.contains("embeddings: field input_foo_tokens in \(now.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))) results"))
     }
 
     @Test func replayFillsANewColumnFromTheArchiveWithoutARequest() throws {
@@ -126,7 +135,7 @@ struct APIReferenceTests {
         let spec = StreamSpec.finest(older, width: .day, organization: "org-test")
         let summary = runner.run(try runner.plan([spec], range: TimeRange(start: from, end: to), refetch: false, connection: connection), refetch: false)
         #expect(summary.windowsFailed == 0 && summary.windowsDone == 2, "\(summary.errors)")
-        #expect(summary.unknownFields["completions"]?.fields["input_cache_write_12h_tokens"] != nil)
+        #expect(summary.unknownFields["completions"]?.buckets["input_cache_write_12h_tokens"] != nil)
         let expected = truth(EndpointCatalog.completions, "input_cache_write_12h_tokens", from: from, to: to, by: .model).values.reduce(0, +)
         #expect(expected > 0)
         #expect(try connection.query("SELECT count(input_cache_write_12h_tokens)::text FROM warehouse.fact_completions").scalar == "0")

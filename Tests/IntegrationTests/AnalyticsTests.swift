@@ -28,7 +28,8 @@ struct AnalyticsTests {
         var api = APIConfiguration(baseURL: simulator.baseURL!, adminKey: "sk-admin-simulator-key")
         api.requestsPerMinute = 60_000
         let runner = Runner(databaseURL: url, api: api, parallelism: 2, logger: Logger(label: "test"), clock: { now })
-        let endpoints = [EndpointCatalog.completions, EndpointCatalog.embeddings, EndpointCatalog.costs, EndpointCatalog.images,
+        // Decisions too: costs bill their tokens on the same model line items as completions.
+        let endpoints = [EndpointCatalog.completions, EndpointCatalog.decisions, EndpointCatalog.embeddings, EndpointCatalog.costs, EndpointCatalog.images,
                          EndpointCatalog.audioSpeeches, EndpointCatalog.vectorStores, EndpointCatalog.codeInterpreterSessions]
         let specs = endpoints.map { StreamSpec.finest($0, width: .day, organization: "org-test") }
         let summary = runner.run(try runner.plan(specs, range: range, refetch: false, connection: connection), refetch: false)
