@@ -145,6 +145,7 @@ class Browser:
         if session:
             message["sessionId"] = session
         self.socket.send(json.dumps(message))
+        self.socket.settimeout(60)  # a screenshot of a long page takes a while; drain() left it short
         while True:
             reply = json.loads(self.socket.recv())
             if reply.get("id") == self.next_id:

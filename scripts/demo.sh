@@ -35,7 +35,8 @@ echo "Tokens by model (last 90 days):"
 psql "$DATABASE_URL" -c "SELECT model, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
                                 sum(num_model_requests) AS requests
                          FROM analytics.completions_usage WHERE bucket_width = '1d' GROUP BY 1 ORDER BY 2 DESC"
-# A budget for the report's burn-down, then the report itself (as the analyst role would read it).
+# A budget for the report's burn-down, then the report itself (it reads only the analytics views,
+# as the analyst role would; the demo runs it as the warehouse owner).
 psql -q "$DATABASE_URL" -c "INSERT INTO analytics.budgets (name, scope, monthly_amount) VALUES ('Organization', 'organization', 2500)"
 "$bin/usage-etl" report --out usage-report.html
 echo "demo: report written to $(pwd)/usage-report.html"

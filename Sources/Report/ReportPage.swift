@@ -31,8 +31,9 @@ public struct ReportPage {
                         + topTable("Users by tokens", f.topUsers, detail: "email"))
         body += section("5. Anomalies and reconciliation", anomalies() + reconciliation())
         body += section("6. Data freshness", freshness())
-        // Embedded figures: `</` cannot end the script element early.
-        let data = try Self.json(f).replacingOccurrences(of: "</", with: "<\\/")
+        // Embedded figures: no `<` at all (`</script>` or `<!--` in a name would end or confuse the
+        // element); JSON reads `\u003c` as the same character.
+        let data = try Self.json(f).replacingOccurrences(of: "<", with: "\\u003c")
         return """
             <!DOCTYPE html>
             <html lang="en">
@@ -59,6 +60,11 @@ public struct ReportPage {
         let organization = f.organization.map { " · organization \(HTML.escape($0))" } ?? " · every organization in the warehouse"
         var text = "<header><h1>OpenAI usage and spend</h1><p class=\"meta\">\(HTML.escape(f.since)) to \(HTML.escape(f.until)) (UTC, end exclusive)\(organization)"
         text += " · amounts in \(HTML.escape(f.currency.uppercased())) · as of \(HTML.escape(f.asOf)) · generated \(HTML.escape(generatedAt)) by usage-etl from the warehouse</p>"
+        if f.freshness.isEmpty {
+            text += "<p class=\"warning\">Nothing is loaded yet for this report: run <code>usage-etl backfill</code> or <code>usage-etl sync</code> first. Every figure below is empty, not zero.</p>"
+        } else if !f.costsLoaded {
+            text += "<p class=\"warning\">No costs are loaded: every spend figure and budget below is empty, not zero (<code>usage-etl backfill --endpoint costs</code> loads them).</p>"
+        }
         if !f.otherCurrencies.isEmpty {
             text += "<p class=\"note\">Also spent in other currencies (not in the charts): "
                 + f.otherCurrencies.map { HTML.escape(Money.format($0.amount, currency: $0.name)) }.joined(separator: ", ") + "</p>"
@@ -85,9 +91,10 @@ public struct ReportPage {
             change = "no spend to the same day last month"
         }
         var html = "<div class=\"tiles\">"
-        html += tile("Month to date (\(h.month.prefix(7)))", money(h.monthToDate), change, id: "month-to-date")
-        html += tile("Same day last month", money(h.sameDayLastMonth), "spend of the previous month to the same day", id: "same-day-last-month")
-        html += tile("Projected month end", money(h.projectedMonthEnd), "linear: spend so far ÷ days elapsed × days in month", id: "projected")
+        let through = h.throughDay.map { "through \($0) (complete days)" } ?? "no complete day of the month yet"
+        html += tile("Month to date (\(h.month.prefix(7)))", money(h.monthToDate), "\(through); \(change)", id: "month-to-date")
+        html += tile("Same day last month", money(h.sameDayLastMonth), "the previous month over as many days", id: "same-day-last-month")
+        html += tile("Projected month end", money(h.projectedMonthEnd), "linear: spend of the complete days ÷ their number × days in month", id: "projected")
         html += tile("Spend in the range", money(figures.totals.spend), "\(figures.since) to \(figures.until)", id: "range-spend")
         html += "</div>\n"
         // This month and last month, cumulative, day by day.
@@ -98,26 +105,19 @@ public struct ReportPage {
         "<div class=\"tile\" data-figure=\"\(id)\"><div class=\"label\">\(HTML.escape(label))</div><div class=\"value\">\(HTML.escape(value))</div><div class=\"note\">\(HTML.escape(note))</div></div>"
     }
 
-    /// Cumulative spend of the range's days in the headline month and in the month before.
+    /// Cumulative spend by day of month: this month's complete days against the whole month before.
     private func monthComparison() -> String {
         let month = String(figures.headline.month.prefix(7))
-        let days = figures.dailySpendByProject.days
-        func cumulative(_ prefix: String) -> [(String, Decimal)] {
-            var sum = Decimal(0)
-            return days.enumerated().filter { $0.element.hasPrefix(prefix) }.map { index, day in
-                for series in figures.dailySpendByProject.series { sum += Decimal(string: series.values[index]) ?? 0 }
-                return (String(day.suffix(2)), sum)
-            }
-        }
         let previous = Self.previousMonth(month)
-        let this = cumulative(month), last = cumulative(previous)
+        let this = figures.thisMonth, last = figures.lastMonth
         let length = max(this.count, last.count)
-        guard length > 0 else { return "<p class=\"empty\">No spend loaded for \(HTML.escape(month)) or the month before.</p>" }
+        guard length > 0 else { return "" }
         let categories = (0..<length).map { String(format: "day %02d", $0 + 1) }
-        let chart = SVGChart(title: "Cumulative spend: \(month) against \(previous)", xLabel: "day of month", yLabel: "spend (\(figures.currency.uppercased()))",
-                             categories: categories, series: [
-                                .init(name: month, values: this.map { Self.double($0.1) }, labels: this.map { money("\($0.1)") }, color: Palette.color(0)),
-                                .init(name: previous, values: last.map { Self.double($0.1) }, labels: last.map { money("\($0.1)") }, color: Palette.color(1), dashed: true),
+        func values(_ days: [ReportFigures.DayAmount]) -> [Double] { days.map { Self.double(Decimal(string: $0.amount) ?? 0) } }
+        let chart = SVGChart(title: "Cumulative spend: \(month) (complete days) against \(previous)", xLabel: "day of month",
+                             yLabel: "spend (\(figures.currency.uppercased()))", categories: categories, series: [
+                                .init(name: month, values: values(this), labels: this.map { money($0.amount) }, color: Palette.color(0)),
+                                .init(name: previous, values: values(last), labels: last.map { money($0.amount) }, color: Palette.color(1), dashed: true),
                              ], kind: .lines, format: moneyAxis)
         return "<figure>\(chart.render())</figure>\n"
     }
@@ -128,13 +128,17 @@ public struct ReportPage {
         }
         var html = "<table><caption>Budgets this month</caption><thead><tr><th>budget</th><th>scope</th><th class=\"num\">budget</th><th class=\"num\">spend to date</th><th class=\"num\">projected</th><th>status</th></tr></thead><tbody>"
         for budget in figures.budgets {
-            let scope = budget.scope == "project" ? "project \(budget.projectName ?? budget.projectID ?? "")" : budget.scope
+            let money = { Money.format($0, currency: budget.currency) }
+            var scope = budget.scope == "project" ? "project \(budget.projectName ?? budget.projectID ?? "")" : budget.scope
+            scope += budget.organization.map { " of \($0)" } ?? (budget.scope == "project" ? "" : " (every organization)")
             html += "<tr><td>\(HTML.escape(budget.name))</td><td>\(HTML.escape(scope))</td><td class=\"num\">\(HTML.escape(money(budget.monthlyAmount)))</td>"
             html += "<td class=\"num\">\(HTML.escape(money(budget.spendToDate)))</td><td class=\"num\">\(HTML.escape(money(budget.projectedMonthEnd)))</td>"
             html += "<td><span class=\"status status-\(HTML.escape(budget.status))\">\(HTML.escape(budget.status))</span></td></tr>"
         }
         html += "</tbody></table>\n"
         for budget in figures.budgets {
+            let money = { Money.format($0, currency: budget.currency) }
+            let moneyAxis = { Money.axis($0, currency: budget.currency) }
             let categories = (1...max(budget.daysInMonth, 1)).map { String(format: "day %02d", $0) }
             let spent = budget.cumulative.map { Self.double(Decimal(string: $0.amount) ?? 0) }
             // The projection: a straight line from the last day's spend to the projected month end
@@ -148,11 +152,11 @@ public struct ReportPage {
             }
             let offset = max(spent.count - 1, 0)
             let chart = SVGChart(
-                title: "Burn-down: \(budget.name) (\(budget.status))", xLabel: "day of month", yLabel: "spend (\(figures.currency.uppercased()))",
+                title: "Burn-down: \(budget.name) (\(budget.status))", xLabel: "day of month", yLabel: "spend (\(budget.currency.uppercased()))",
                 categories: categories, series: [
                     .init(name: "spend to date", values: spent, labels: budget.cumulative.map { money($0.amount) }, color: Palette.color(0)),
                     .init(name: "projection to month end", values: [Double](repeating: .nan, count: offset) + projection,
-                          labels: [String](repeating: "", count: offset) + projection.map { moneyAxis($0) }, color: Palette.color(5), dashed: true),
+                          labels: [String](repeating: "", count: offset) + projection.map { money(String(format: "%.2f", $0)) }, color: Palette.color(5), dashed: true),
                 ], kind: .lines,
                 rules: [.init(name: "budget", value: Self.double(Decimal(string: budget.monthlyAmount) ?? 0), label: money(budget.monthlyAmount), color: "#000000")],
                 format: moneyAxis)
@@ -227,7 +231,8 @@ public struct ReportPage {
 
     private func anomalies() -> String {
         guard !figures.anomalies.isEmpty else { return "<p class=\"empty\">No anomalies in the range (<code>analytics.anomalies</code>).</p>\n" }
-        var html = "<table><caption>Anomalies in the range (at most 50, critical first)</caption><thead><tr><th>when</th><th>grain</th><th>project</th><th>model</th><th>metric</th><th class=\"num\">value</th><th class=\"num\">baseline</th><th>direction</th><th>severity</th></tr></thead><tbody>"
+        let shown = figures.anomalies.count < figures.anomaliesTotal ? "the first \(figures.anomalies.count) of \(figures.anomaliesTotal), critical first" : "\(figures.anomaliesTotal), critical first"
+        var html = "<table><caption>Anomalies of the range's complete days and hours (\(HTML.escape(shown)))</caption><thead><tr><th>when</th><th>grain</th><th>project</th><th>model</th><th>metric</th><th class=\"num\">value</th><th class=\"num\">baseline</th><th>direction</th><th>severity</th></tr></thead><tbody>"
         for a in figures.anomalies {
             html += "<tr><td>\(HTML.escape(a.periodStart))</td><td>\(HTML.escape(a.grain))</td><td>\(HTML.escape(a.project ?? ""))</td><td>\(HTML.escape(a.model ?? ""))</td>"
             html += "<td>\(HTML.escape(a.metric))</td><td class=\"num\">\(HTML.escape(a.value))</td><td class=\"num\">\(HTML.escape(a.baselineMedian))</td>"
@@ -237,23 +242,34 @@ public struct ReportPage {
     }
 
     private func reconciliation() -> String {
-        let days = figures.reconciliation
-        guard !days.isEmpty else { return "<p class=\"empty\">No local logs imported for the range (<code>usage-etl import-local</code>).</p>\n" }
+        let rows = figures.reconciliation
+        guard !rows.isEmpty else { return "<p class=\"empty\">No local logs imported for the range (<code>usage-etl import-local</code>).</p>\n" }
         let tolerance = Double(figures.reconciliationTolerancePct ?? "5") ?? 5
-        let chart = SVGChart(title: "Reconciliation: input tokens, local logs against the API", xLabel: "day (UTC)", yLabel: "input tokens",
-                             categories: days.map(\.day), series: [
-                                .init(name: "API", values: days.map { Double($0.apiInputTokens) }, labels: days.map { Count.format($0.apiInputTokens) }, color: Palette.color(0)),
-                                .init(name: "local logs", values: days.map { Double($0.localInputTokens) }, labels: days.map { Count.format($0.localInputTokens) }, color: Palette.color(1)),
-                                .init(name: "API − \(Self.trim(tolerance))% (tolerance)", values: days.map { Double($0.apiInputTokens) * (1 - tolerance / 100) },
+        // The chart: per day, the models the logs name (the API's other models are left out).
+        var byDay: [(day: String, local: Int64, api: Int64)] = []
+        for row in rows {
+            if byDay.last?.day == row.day {
+                byDay[byDay.count - 1].local += row.localInputTokens
+                byDay[byDay.count - 1].api += row.apiInputTokens
+            } else {
+                byDay.append((row.day, row.localInputTokens, row.apiInputTokens))
+            }
+        }
+        let chart = SVGChart(title: "Reconciliation: input tokens of the logged models, local logs against the API", xLabel: "day (UTC)",
+                             yLabel: "input tokens", categories: byDay.map(\.day), series: [
+                                .init(name: "API", values: byDay.map { Double($0.api) }, labels: byDay.map { Count.format($0.api) }, color: Palette.color(0)),
+                                .init(name: "local logs", values: byDay.map { Double($0.local) }, labels: byDay.map { Count.format($0.local) }, color: Palette.color(1)),
+                                .init(name: "API − \(Self.trim(tolerance))% (tolerance)", values: byDay.map { Double($0.api) * (1 - tolerance / 100) },
                                       labels: [], color: Palette.other, dashed: true),
-                                .init(name: "API + \(Self.trim(tolerance))% (tolerance)", values: days.map { Double($0.apiInputTokens) * (1 + tolerance / 100) },
+                                .init(name: "API + \(Self.trim(tolerance))% (tolerance)", values: byDay.map { Double($0.api) * (1 + tolerance / 100) },
                                       labels: [], color: Palette.other, dashed: true),
                              ], kind: .lines, format: Count.axis)
         var html = "<figure>\(chart.render())</figure>\n"
-        html += "<table><caption>Reconciliation by day (tolerance \(Self.trim(tolerance))%)</caption><thead><tr><th>day</th><th class=\"num\">local</th><th class=\"num\">API</th><th class=\"num\">difference</th><th>within tolerance</th></tr></thead><tbody>"
-        for day in days {
-            html += "<tr><td>\(day.day)</td><td class=\"num\">\(Count.format(day.localInputTokens))</td><td class=\"num\">\(Count.format(day.apiInputTokens))</td>"
-            html += "<td class=\"num\">\(HTML.escape(day.differencePct.map { "\($0)%" } ?? "–"))</td><td>\(day.reconciled ? "yes" : "<span class=\"status status-critical\">no</span>")</td></tr>"
+        html += "<p class=\"note\">Local logs name no organization: they are compared with every organization's usage of their models.</p>"
+        html += "<table><caption>Reconciliation by day and model (tolerance \(Self.trim(tolerance))%)</caption><thead><tr><th>day</th><th>model</th><th class=\"num\">local input tokens</th><th class=\"num\">API input tokens</th><th class=\"num\">input difference</th><th>within tolerance (tokens, requests, cost)</th></tr></thead><tbody>"
+        for row in rows {
+            html += "<tr><td>\(row.day)</td><td>\(HTML.escape(row.model))</td><td class=\"num\">\(Count.format(row.localInputTokens))</td><td class=\"num\">\(Count.format(row.apiInputTokens))</td>"
+            html += "<td class=\"num\">\(HTML.escape(row.differencePct.map { "\($0)%" } ?? "–"))</td><td>\(row.reconciled ? "yes" : "<span class=\"status status-critical\">no</span>")</td></tr>"
         }
         return html + "</tbody></table>\n"
     }
@@ -273,7 +289,7 @@ public struct ReportPage {
             html += "</tbody></table>\n"
         }
         if !figures.lastRuns.isEmpty {
-            html += "<table><caption>Last run of each command</caption><thead><tr><th>command</th><th>outcome</th><th>started</th><th>finished</th></tr></thead><tbody>"
+            html += "<table><caption>Last run of each command (the whole warehouse)</caption><thead><tr><th>command</th><th>outcome</th><th>started</th><th>finished</th></tr></thead><tbody>"
             for run in figures.lastRuns {
                 html += "<tr><td>\(HTML.escape(run.command))</td><td>\(HTML.escape(run.outcome ?? "running"))</td><td>\(HTML.escape(run.startedAt))</td><td>\(HTML.escape(run.finishedAt ?? "–"))</td></tr>"
             }
@@ -303,6 +319,7 @@ public struct ReportPage {
         body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a; margin: 0 auto; max-width: 980px; padding: 16px 24px; font-size: 14px; }
         h1 { font-size: 24px; margin: 8px 0 4px; } h2 { font-size: 18px; border-bottom: 2px solid #0072B2; padding-bottom: 4px; margin-top: 28px; }
         .meta, .note, .empty { color: #555; } .empty { font-style: italic; }
+        .warning { border-left: 4px solid #D55E00; background: #fbe9df; padding: 6px 10px; }
         .tiles { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; margin: 12px 0; }
         .tile { border: 1px solid #ccc; border-radius: 6px; padding: 8px 10px; } .tile .label { font-size: 12px; color: #555; }
         .tile .value { font-size: 20px; font-weight: bold; margin: 4px 0; } .tile .note { font-size: 11px; }
@@ -318,7 +335,7 @@ public struct ReportPage {
         .status { padding: 1px 6px; border-radius: 3px; font-weight: bold; }
         .status-normal { background: #d9efe6; } .status-warning { background: #fbe3b8; } .status-critical { background: #f6c8b0; } .status-over { background: #1a1a1a; color: #fff; }
         @page { size: A4; margin: 14mm 12mm; }
-        @media print { body { max-width: none; padding: 0; font-size: 11px; } h2 { break-after: avoid; } section { break-inside: auto; } .tiles { grid-template-columns: repeat(2, 1fr); } }
+        @media print { body { max-width: none; padding: 0; font-size: 11px; } svg .tick { font-size: 14px; } svg .axis-label { font-size: 15px; } h2 { break-after: avoid; } section { break-inside: auto; } .tiles { grid-template-columns: repeat(2, 1fr); } }
         """
 }
 

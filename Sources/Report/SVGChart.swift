@@ -42,18 +42,26 @@ struct SVGChart {
     func render() -> String {
         let plotWidth = Self.width - Self.left - Self.right, plotHeight = Self.height - Self.top - Self.bottom
         let count = max(categories.count, 1)
-        let maximum: Double
+        // Values below zero (credits) are drawn below the zero line, stacked downwards.
+        var maximum = 0.0, minimum = 0.0
+        let finite = (series.flatMap(\.values) + rules.map(\.value)).filter(\.isFinite)
         switch kind {
-        case .lines: maximum = (series.flatMap(\.values) + rules.map(\.value)).filter(\.isFinite).max() ?? 0
+        case .lines:
+            maximum = finite.max() ?? 0
+            minimum = min(finite.min() ?? 0, 0)
         case .stackedBars:
-            let stacks = (0..<count).map { i in series.reduce(0.0) { $0 + (i < $1.values.count && $1.values[i].isFinite ? max($1.values[i], 0) : 0) } }
-            maximum = max(stacks.max() ?? 0, rules.map(\.value).filter(\.isFinite).max() ?? 0)
+            for i in 0..<count {
+                let values = series.compactMap { i < $0.values.count && $0.values[i].isFinite ? $0.values[i] : nil }
+                maximum = max(maximum, values.filter { $0 > 0 }.reduce(0, +))
+                minimum = min(minimum, values.filter { $0 < 0 }.reduce(0, +))
+            }
+            maximum = max(maximum, rules.map(\.value).filter(\.isFinite).max() ?? 0)
         }
-        let ticks = Self.ticks(upTo: maximum)
-        let top = ticks.last ?? 1
+        let ticks = Self.ticks(from: minimum, upTo: maximum)
+        let (bottom, top) = (ticks.first ?? 0, ticks.last ?? 1)
         func y(_ value: Double) -> Double {
-            guard value.isFinite, top > 0 else { return Self.top + plotHeight }
-            return Self.top + plotHeight - plotHeight * min(max(value, 0), top) / top
+            guard value.isFinite, top > bottom else { return Self.top + plotHeight }
+            return Self.top + plotHeight - plotHeight * (min(max(value, bottom), top) - bottom) / (top - bottom)
         }
         let step = plotWidth / Double(count)
         func x(_ index: Int) -> Double { Self.left + step * (Double(index) + 0.5) }
@@ -71,7 +79,7 @@ struct SVGChart {
             svg += "<text class=\"tick\" x=\"\(Self.left - 6)\" y=\(q(ty + 4)) text-anchor=\"end\">\(HTML.escape(format(tick)))</text>\n"
         }
         svg += "<line class=\"axis\" x1=\"\(Self.left)\" x2=\"\(Self.left)\" y1=\"\(Self.top)\" y2=\(q(Self.top + plotHeight))/>"
-        svg += "<line class=\"axis\" x1=\"\(Self.left)\" x2=\"\(Self.width - Self.right)\" y1=\(q(Self.top + plotHeight)) y2=\(q(Self.top + plotHeight))/>\n"
+        svg += "<line class=\"axis\" x1=\"\(Self.left)\" x2=\"\(Self.width - Self.right)\" y1=\(q(y(0))) y2=\(q(y(0)))/>\n"
         // x labels: at most about 12 of them.
         let every = max(1, Int((Double(count) / 12).rounded(.up)))
         for (i, category) in categories.enumerated() where i % every == 0 {
@@ -82,14 +90,15 @@ struct SVGChart {
 
         switch kind {
         case .stackedBars:
-            var base = [Double](repeating: 0, count: count)
+            var up = [Double](repeating: 0, count: count), down = [Double](repeating: 0, count: count)
             let barWidth = max(step * 0.8, 1)
             for s in series {
-                for (i, value) in s.values.enumerated() where i < count && value.isFinite && value > 0 {
-                    let y0 = y(base[i]), y1 = y(base[i] + value)
-                    svg += "<rect x=\(q(x(i) - barWidth / 2)) y=\(q(y1)) width=\(q(barWidth)) height=\(q(max(y0 - y1, 0))) fill=\"\(s.color)\">"
+                for (i, value) in s.values.enumerated() where i < count && value.isFinite && value != 0 {
+                    let from = value > 0 ? up[i] : down[i]
+                    let (y0, y1) = (y(from), y(from + value))
+                    svg += "<rect x=\(q(x(i) - barWidth / 2)) y=\(q(min(y0, y1))) width=\(q(barWidth)) height=\(q(abs(y0 - y1))) fill=\"\(s.color)\">"
                     svg += "<title>\(HTML.escape("\(categories[i]) · \(s.name): \(i < s.labels.count ? s.labels[i] : format(value))"))</title></rect>"
-                    base[i] += value
+                    if value > 0 { up[i] += value } else { down[i] += value }
                 }
                 svg += "\n"
             }
@@ -120,6 +129,15 @@ struct SVGChart {
         return "<ul class=\"legend\">" + items.map { name, color, dashed in
             "<li><span class=\"swatch\(dashed ? " dashed" : "")\" style=\"background:\(color);border-color:\(color)\"></span>\(HTML.escape(name))</li>"
         }.joined() + "</ul>\n"
+    }
+
+    /// Round tick values from at most `minimum` (0 or below) to at least `maximum`.
+    static func ticks(from minimum: Double, upTo maximum: Double) -> [Double] {
+        guard minimum < 0, minimum.isFinite else { return ticks(upTo: maximum) }
+        let span = ticks(upTo: max(maximum, 0) - minimum)
+        let step = span.count > 1 ? span[1] : 1
+        let below = min(Int((-minimum / step).rounded(.up)), 20), above = min(Int((max(maximum, 0) / step).rounded(.up)), 20)
+        return (-below...max(above, 0)).map { Double($0) * step }
     }
 
     /// Round tick values from 0 to at least `maximum` (five or so steps of 1, 2 or 5 × 10ⁿ).
@@ -179,13 +197,15 @@ struct BarList {
     }
 }
 
-/// Colours that stay apart for the common colour-vision deficiencies (Okabe and Ito), then grey.
+/// Colours that stay apart for the common colour-vision deficiencies (Okabe and Ito; Tol's wine for
+/// their yellow), then grey for the rest.
 enum Palette {
-    static let colors = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+    /// Okabe–Ito without its yellow, which is hard to see on white, and with its black last.
+    static let colors = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#882255", "#000000"]
     static let other = "#999999"
 
     static func color(_ index: Int, name: String = "") -> String {
-        name == "other" ? other : colors[index % colors.count]
+        name == "other projects" || name == "other models" ? other : colors[index % colors.count]
     }
 }
 

@@ -40,11 +40,18 @@ struct ReportCommand: ParsableCommand {
         let start = floorDiv(since?.seconds ?? defaultSince, 86_400) * 86_400
         let end = ceilDiv(until?.seconds ?? defaultUntil, 86_400) * 86_400
         guard end > start else { throw CommandFailure.usage("report: the range \(UTCTime.format(start))..\(UTCTime.format(end)) is empty") }
-        guard end - start <= 400 * 86_400 else { throw CommandFailure.usage("report: a range of at most 400 days (the API serves one year)") }
+        guard end - start <= 400 * 86_400 else {
+            throw CommandFailure.usage("report: a range of at most 400 days (the warehouse holds what the API served: one year back)")
+        }
+        guard start <= now else { throw CommandFailure.usage("report: the range starts \(UTCTime.format(start)), after now: there is nothing to report yet") }
+        if let since, since.seconds != start { Logging.logger.notice("report: --since \(since.text) is taken from the start of its UTC day") }
+        if let until, until.seconds != end { Logging.logger.notice("report: --until \(until.text) is taken to the end of its UTC day") }
         let connection = try DatabaseOptions.connect()
         let figures: ReportFigures
         do {
             figures = try ReportQueries(connection: connection).figures(since: start, until: end, asOf: min(now, end - 1), organization: organization)
+        } catch let refused as ReportQueries.Refused {
+            throw CommandFailure.usage("report: \(refused.description)")
         } catch let error as PostgresError where error.isOne(of: .undefinedTable, .undefinedFunction, .insufficientPrivilege) {
             throw CommandFailure.failed("report: cannot read the analytics views (\(error.message)); the warehouse owner runs `usage-etl migrate` to this release, and the role needs usage_etl_analyst")
         }
@@ -60,11 +67,24 @@ struct ReportCommand: ParsableCommand {
         Console.out("report: wrote \(path) (\(charts) charts, \(figures.since) to \(figures.until), \(page.utf8.count) bytes)")
     }
 
+    /// Writes `text` to a temporary file beside `path`, then renames it over `path`.
     private func write(_ text: String, to path: String) throws {
-        do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw CommandFailure.failed("report: cannot write \(path): \(error.localizedDescription)")
+        let temporary = path + ".tmp.\(getpid())"
+        guard let file = fopen(temporary, "w") else {
+            throw CommandFailure.failed("report: cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        let closed = fclose(file)
+        guard written == bytes.count, closed == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CommandFailure.failed("report: cannot write \(path): \(reason)")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CommandFailure.failed("report: cannot write \(path): \(reason)")
         }
     }
 

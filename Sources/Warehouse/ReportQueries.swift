@@ -13,6 +13,10 @@ public struct ReportFigures: Codable, Sendable, Equatable {
     /// Spend in the range in the other currencies (not in the charts).
     public var otherCurrencies: [Amount]
     public var headline: Headline
+    /// Cumulative spend by day of month: the month of `asOf` to its last complete day, and the
+    /// whole month before (whatever the range).
+    public var thisMonth: [DayAmount]
+    public var lastMonth: [DayAmount]
     public var budgets: [Budget]
     public var dailySpendByProject: DailySeries<String>
     public var spendByLineItem: [Amount]
@@ -21,9 +25,13 @@ public struct ReportFigures: Codable, Sendable, Equatable {
     public var topAPIKeys: [TopEntry]
     public var topUsers: [TopEntry]
     public var anomalies: [Anomaly]
+    /// All anomalies of the range's complete days and hours (`anomalies` shows the first 50).
+    public var anomaliesTotal: Int
     public var reconciliation: [ReconciliationDay]
     public var reconciliationTolerancePct: String?
     public var freshness: [Freshness]
+    /// Whether any costs are loaded (for the organization): without them every spend figure is empty.
+    public var costsLoaded: Bool
     public var lastRuns: [LastRun]
     public var totals: Totals
 
@@ -34,9 +42,11 @@ public struct ReportFigures: Codable, Sendable, Equatable {
     }
 
     public struct Headline: Codable, Sendable, Equatable {
-        /// The month of `asOf` (first day), the spend from its start to `asOf`, the spend of the
-        /// previous month to the same day, and the month's linear projection.
+        /// The month of `asOf` (first day); the spend of its complete days (`throughDay`, the last
+        /// of them; none on the first day of a month); the spend of the previous month to the same
+        /// day of month; and the month's linear projection from the complete days.
         public var month: String
+        public var throughDay: String?
         public var monthToDate: String
         public var sameDayLastMonth: String
         public var projectedMonthEnd: String
@@ -45,6 +55,8 @@ public struct ReportFigures: Codable, Sendable, Equatable {
     public struct Budget: Codable, Sendable, Equatable {
         public var name: String
         public var scope: String
+        public var currency: String
+        public var organization: String?
         public var projectID: String?
         public var projectName: String?
         public var monthlyAmount: String
@@ -107,6 +119,7 @@ public struct ReportFigures: Codable, Sendable, Equatable {
 
     public struct ReconciliationDay: Codable, Sendable, Equatable {
         public var day: String
+        public var model: String
         public var localInputTokens: Int64
         public var apiInputTokens: Int64
         public var differencePct: String?
@@ -152,8 +165,21 @@ public struct ReportQueries {
     /// How many projects, models and entries the charts and tables show before "other".
     public static let topProjects = 8, topModels = 6, topEntries = 10
 
+    /// A report that cannot be made as asked.
+    public struct Refused: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     /// The figures of `[since, until)` (Unix seconds, whole UTC days), as of `asOf`.
     public func figures(since: Int64, until: Int64, asOf: Int64, organization: String?) throws -> ReportFigures {
+        // Days are UTC days whatever the role's or the server's time zone.
+        try connection.execute(script: "SET TIME ZONE 'UTC'")
+        if let organization {
+            let known = try connection.query("""
+                SELECT EXISTS (SELECT 1 FROM analytics.data_freshness WHERE organization_id = $1)
+                """, [.text(organization)]).single("organization").decode(Bool.self)
+            guard known else { throw Refused(description: "no organization \(organization) in the warehouse (analytics.data_freshness lists them)") }
+        }
         let range: [PostgresValue] = [.int64(since), .int64(until), organization.map { .text($0) } ?? .null]
         // $1 since, $2 until (Unix seconds), $3 organization or NULL; days as UTC dates.
         let scope = "day >= to_timestamp($1)::date AND day < to_timestamp($2)::date AND ($3::text IS NULL OR organization_id = $3)"
@@ -171,13 +197,15 @@ public struct ReportQueries {
             SELECT to_char(d, 'YYYY-MM-DD') FROM generate_series(to_timestamp($1)::date,
                 least(to_timestamp($2)::date - 1, (to_timestamp($3) AT TIME ZONE 'UTC')::date), interval '1 day') d
             """, [.int64(since), .int64(until), .int64(asOf)]).typedRows.map { try $0.decode(String.self) }
+        let (thisMonth, lastMonth) = try months(asOf: asOf, organization: organization, currency: currency)
+        let (anomalies, anomaliesTotal) = try anomalies(parameters: range + [.int64(asOf)])
 
         return ReportFigures(
-            since: days.first ?? "", until: try connection.query("SELECT to_char(to_timestamp($1)::date, 'YYYY-MM-DD')", [.int64(until)]).scalar ?? "",
-            asOf: try connection.query(#"SELECT to_char(to_timestamp($1) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#, [.int64(asOf)]).scalar ?? "",
+            since: try date(since), until: try date(until), asOf: try connection.query(#"SELECT to_char(to_timestamp($1), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#, [.int64(asOf)]).scalar ?? "",
             organization: organization, currency: currency, otherCurrencies: Array(currencies.dropFirst()),
             headline: try headline(asOf: asOf, organization: organization, currency: currency),
-            budgets: try budgets(asOf: asOf, organization: organization, currency: currency),
+            thisMonth: thisMonth, lastMonth: lastMonth,
+            budgets: try budgets(asOf: asOf, organization: organization),
             dailySpendByProject: try dailySpendByProject(days: days, scope: scope, parameters: spend),
             spendByLineItem: try connection.query("""
                 SELECT coalesce(line_item, '(none)'), sum(amount)::text FROM analytics.daily_spend WHERE \(scope) AND currency = $4
@@ -194,22 +222,24 @@ public struct ReportQueries {
             topUsers: try top(key: "user_id", names: """
                 LEFT JOIN analytics.users n ON n.user_id = t.id
                 """, name: "n.name", status: "n.status", detail: "n.email", scope: scope, parameters: range),
-            anomalies: try anomalies(parameters: range),
+            anomalies: anomalies, anomaliesTotal: anomaliesTotal,
+            // Per day and model, for the models the local logs name (the logs carry no organization).
             reconciliation: try connection.query("""
-                SELECT to_char(day, 'YYYY-MM-DD'), sum(local_input_tokens)::bigint, sum(api_input_tokens)::bigint,
-                       round(100.0 * (sum(api_input_tokens) - sum(local_input_tokens)) / nullif(sum(api_input_tokens), 0), 2)::text,
-                       bool_and(reconciled)
-                FROM analytics.local_reconciliation WHERE day >= to_timestamp($1)::date AND day < to_timestamp($2)::date
-                GROUP BY day ORDER BY day
+                SELECT to_char(day, 'YYYY-MM-DD'), model, local_input_tokens::bigint, api_input_tokens::bigint,
+                       input_token_difference_pct::text, reconciled
+                FROM analytics.local_reconciliation
+                WHERE day >= to_timestamp($1)::date AND day < to_timestamp($2)::date AND local_requests > 0
+                ORDER BY day, model
                 """, [.int64(since), .int64(until)]).typedRows.map { row in
-                let (day, local, api, pct, reconciled) = try row.decode(String.self, Int64.self, Int64.self, String?.self, Bool.self)
-                return ReportFigures.ReconciliationDay(day: day, localInputTokens: local, apiInputTokens: api, differencePct: pct, reconciled: reconciled)
+                let (day, model, local, api, pct, reconciled) = try row.decode(String.self, String.self, Int64.self, Int64.self, String?.self, Bool.self)
+                return ReportFigures.ReconciliationDay(day: day, model: model, localInputTokens: local, apiInputTokens: api,
+                                                       differencePct: pct, reconciled: reconciled)
             },
             reconciliationTolerancePct: try connection.query("SELECT (tolerance * 100)::text FROM analytics.reconciliation_settings LIMIT 1").scalar,
             freshness: try connection.query("""
                 SELECT organization_id, endpoint, bucket_width,
-                       to_char(loaded_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"'), windows_provisional, windows_failed, windows_pending,
-                       to_char(last_loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"')
+                       to_char(least(loaded_until, now()), 'YYYY-MM-DD"T"HH24:MI"Z"'), windows_provisional, windows_failed, windows_pending,
+                       to_char(last_loaded_at, 'YYYY-MM-DD"T"HH24:MI"Z"')
                 FROM analytics.data_freshness WHERE ($1::text IS NULL OR organization_id = $1) ORDER BY 1, 2, 3
                 """, [organization.map { .text($0) } ?? .null]).typedRows.map { row in
                 let (org, endpoint, width, until, provisional, failed, pending, last) =
@@ -217,9 +247,12 @@ public struct ReportQueries {
                 return ReportFigures.Freshness(organization: org, endpoint: endpoint, bucketWidth: width, loadedUntil: until,
                                                windowsProvisional: provisional, windowsFailed: failed, windowsPending: pending, lastLoadedAt: last)
             },
+            costsLoaded: try connection.query("""
+                SELECT EXISTS (SELECT 1 FROM analytics.data_freshness WHERE endpoint = 'costs' AND loaded_until IS NOT NULL
+                               AND ($1::text IS NULL OR organization_id = $1))
+                """, [organization.map { .text($0) } ?? .null]).single("costs").decode(Bool.self),
             lastRuns: try connection.query("""
-                SELECT command, outcome, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"'),
-                       to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"')
+                SELECT command, outcome, to_char(started_at, 'YYYY-MM-DD"T"HH24:MI"Z"'), to_char(finished_at, 'YYYY-MM-DD"T"HH24:MI"Z"')
                 FROM analytics.last_runs ORDER BY started_at DESC
                 """).typedRows.map { row in
                 let (command, outcome, started, finished) = try row.decode(String.self, String?.self, String.self, String?.self)
@@ -228,42 +261,81 @@ public struct ReportQueries {
             totals: try totals(parameters: spend))
     }
 
-    /// Month to date at `asOf`, the previous month to the same day, and the linear projection.
+    private func date(_ seconds: Int64) throws -> String {
+        try connection.query("SELECT to_char(to_timestamp($1)::date, 'YYYY-MM-DD')", [.int64(seconds)]).scalar ?? ""
+    }
+
+    /// The complete days before `asOf`: through the day before it, unless `asOf` is a day's last
+    /// second (the end of a range), which completes that day.
+    private static let completeUntil = "date_trunc('day', to_timestamp($1) + interval '1 second')::date"
+
+    /// Month to date at `asOf` over complete days, the previous month to the same day, and the
+    /// linear projection.
     private func headline(asOf: Int64, organization: String?, currency: String) throws -> ReportFigures.Headline {
         let row = try connection.query("""
             WITH clock AS (
-                SELECT to_timestamp($1) AT TIME ZONE 'UTC' AS moment,
-                       date_trunc('month', to_timestamp($1) AT TIME ZONE 'UTC') AS month_start
+                SELECT \(Self.completeUntil) AS complete_until,
+                       date_trunc('month', to_timestamp($1))::date AS month_start
+            ), c AS (
+                SELECT complete_until, month_start, (month_start + interval '1 month')::date AS month_end,
+                       (complete_until - month_start) AS days_done, (month_start - interval '1 month')::date AS last_start
+                FROM clock
             ), spend AS (
                 SELECT day, amount FROM analytics.daily_spend WHERE currency = $3 AND ($2::text IS NULL OR organization_id = $2)
             )
             SELECT to_char(c.month_start, 'YYYY-MM-DD'),
-                   coalesce((SELECT sum(amount) FROM spend WHERE day >= c.month_start::date AND day <= c.moment::date), 0)::text,
-                   coalesce((SELECT sum(amount) FROM spend WHERE day >= (c.month_start - interval '1 month')::date
-                             AND day <= least(c.moment - interval '1 month', c.month_start - interval '1 day')::date), 0)::text,
-                   round(coalesce((SELECT sum(amount) FROM spend WHERE day >= c.month_start::date AND day <= c.moment::date), 0)
-                         / greatest(extract(epoch FROM c.moment - c.month_start) / 86400, 1.0 / 24)::numeric
-                         * (extract(epoch FROM (c.month_start + interval '1 month') - c.month_start) / 86400)::numeric, 2)::text
-            FROM clock c
+                   CASE WHEN c.days_done > 0 THEN to_char(c.complete_until - 1, 'YYYY-MM-DD') END,
+                   coalesce((SELECT sum(amount) FROM spend WHERE day >= c.month_start AND day < c.complete_until), 0)::text,
+                   coalesce((SELECT sum(amount) FROM spend WHERE day >= c.last_start
+                             AND day < least(c.last_start + c.days_done, c.month_start)), 0)::text,
+                   round(coalesce((SELECT sum(amount) FROM spend WHERE day >= c.month_start AND day < c.complete_until), 0)
+                         / greatest(c.days_done, 1) * (c.month_end - c.month_start), 2)::text
+            FROM c
             """, [.int64(asOf), organization.map { .text($0) } ?? .null, .text(currency)]).single("headline")
-        let (month, toDate, lastMonth, projected) = try row.decode(String.self, String.self, String.self, String.self)
-        return ReportFigures.Headline(month: month, monthToDate: toDate, sameDayLastMonth: lastMonth, projectedMonthEnd: projected)
+        let (month, through, toDate, lastMonth, projected) = try row.decode(String.self, String?.self, String.self, String.self, String.self)
+        return ReportFigures.Headline(month: month, throughDay: through, monthToDate: toDate, sameDayLastMonth: lastMonth, projectedMonthEnd: projected)
     }
 
-    /// Each budget in `currency` at `asOf`, with its month's cumulative spend by day.
-    private func budgets(asOf: Int64, organization: String?, currency: String) throws -> [ReportFigures.Budget] {
+    /// Cumulative spend by day of month: the month of `asOf` over its complete days, and the month before.
+    private func months(asOf: Int64, organization: String?, currency: String) throws -> ([ReportFigures.DayAmount], [ReportFigures.DayAmount]) {
+        func cumulative(from: String, to: String) throws -> [ReportFigures.DayAmount] {
+            try connection.query("""
+                SELECT to_char(d, 'YYYY-MM-DD'),
+                       sum(coalesce((SELECT sum(amount) FROM analytics.daily_spend s WHERE s.day = d::date AND s.currency = $3
+                                     AND ($4::text IS NULL OR s.organization_id = $4)), 0)) OVER (ORDER BY d)::text
+                FROM generate_series($1::date, $2::date - 1, interval '1 day') d ORDER BY d
+                """, [.text(from), .text(to), .text(currency), organization.map { .text($0) } ?? .null]).typedRows.map { row in
+                let (day, amount) = try row.decode(String.self, String.self)
+                return ReportFigures.DayAmount(day: day, amount: amount)
+            }
+        }
+        let bounds = try connection.query("""
+            SELECT to_char(date_trunc('month', to_timestamp($1)), 'YYYY-MM-DD'), to_char(\(Self.completeUntil), 'YYYY-MM-DD'),
+                   to_char(date_trunc('month', to_timestamp($1)) - interval '1 month', 'YYYY-MM-DD')
+            """, [.int64(asOf)]).single("months")
+        let (monthStart, completeUntil, lastStart) = try bounds.decode(String.self, String.self, String.self)
+        return (try cumulative(from: monthStart, to: completeUntil), try cumulative(from: lastStart, to: monthStart))
+    }
+
+    /// Every budget at `asOf` (each in its own currency) that concerns the organization (all, without
+    /// one), with its month's cumulative spend by day in the budget's own scope.
+    private func budgets(asOf: Int64, organization: String?) throws -> [ReportFigures.Budget] {
         let rows = try connection.query("""
-            SELECT b.name, b.scope, b.project_id, p.name, b.monthly_amount::text, b.spend_to_date::text, b.projected_month_end::text, b.status,
-                   to_char(b.month, 'YYYY-MM-DD'), extract(day FROM (b.month + interval '1 month' - interval '1 day'))::int, b.organization_id
+            SELECT b.name, b.scope, b.currency, b.organization_id, b.project_id, p.name, b.monthly_amount::text, b.spend_to_date::text,
+                   b.projected_month_end::text, b.status,
+                   to_char(b.month, 'YYYY-MM-DD'), extract(day FROM (b.month + interval '1 month' - interval '1 day'))::int
             FROM analytics.budget_status_at(to_timestamp($1)) b
             LEFT JOIN analytics.projects p ON p.project_id = b.project_id
-            WHERE b.currency = $3 AND ($2::text IS NULL OR b.organization_id IS NULL OR b.organization_id = $2)
+            WHERE $2::text IS NULL OR b.organization_id = $2
+               OR (b.organization_id IS NULL AND (b.scope = 'organization' OR p.organization_id IS NULL OR p.organization_id = $2))
             ORDER BY b.name, b.budget_id
-            """, [.int64(asOf), organization.map { .text($0) } ?? .null, .text(currency)]).typedRows
+            """, [.int64(asOf), organization.map { .text($0) } ?? .null]).typedRows
         return try rows.map { row in
-            let (name, scope, project, projectName, monthly, toDate, projected, status, month, days, budgetOrganization) =
-                try row.decode(String.self, String.self, String?.self, String?.self, String.self, String.self, String.self, String.self,
-                               String.self, Int.self, String?.self)
+            let (name, scope, currency, budgetOrganization, project, projectName, monthly, toDate, projected, status, month, days) =
+                try row.decode(String.self, String.self, String.self, String?.self, String?.self, String?.self, String.self, String.self,
+                               String.self, String.self, String.self, Int.self)
+            // The budget's own scope, as budget_status_at sums it: its organization (every one when
+            // none), its project when it has one.
             let cumulative = try connection.query("""
                 SELECT to_char(d, 'YYYY-MM-DD'),
                        (SELECT coalesce(sum(amount), 0) FROM analytics.daily_spend s
@@ -271,13 +343,14 @@ public struct ReportQueries {
                           AND ($4::text IS NULL OR s.organization_id = $4) AND ($5::text IS NULL OR s.project_id = $5))::text
                 FROM generate_series($1::date, least((to_timestamp($2) AT TIME ZONE 'UTC')::date,
                                                      ($1::date + interval '1 month' - interval '1 day')::date), interval '1 day') d
-                """, [.text(month), .int64(asOf), .text(currency), (budgetOrganization ?? organization).map { .text($0) } ?? .null,
+                """, [.text(month), .int64(asOf), .text(currency), budgetOrganization.map { .text($0) } ?? .null,
                       scope == "project" ? project.map { .text($0) } ?? .null : .null]).typedRows.map { row in
                 let (day, amount) = try row.decode(String.self, String.self)
                 return ReportFigures.DayAmount(day: day, amount: amount)
             }
-            return ReportFigures.Budget(name: name, scope: scope, projectID: project, projectName: projectName, monthlyAmount: monthly,
-                                        spendToDate: toDate, projectedMonthEnd: projected, status: status, cumulative: cumulative, daysInMonth: days)
+            return ReportFigures.Budget(name: name, scope: scope, currency: currency, organization: budgetOrganization, projectID: project,
+                                        projectName: projectName, monthlyAmount: monthly, spendToDate: toDate, projectedMonthEnd: projected,
+                                        status: status, cumulative: cumulative, daysInMonth: days)
         }
     }
 
@@ -285,13 +358,19 @@ public struct ReportQueries {
     private func dailySpendByProject(days: [String], scope: String, parameters: [PostgresValue]) throws -> ReportFigures.DailySeries<String> {
         let rows = try connection.query("""
             WITH spend AS (
-                SELECT coalesce(project_name, project_id, '(no project)') AS project, project_id, day, sum(amount) AS amount
+                SELECT project_name, project_id, day, sum(amount) AS amount
                 FROM analytics.daily_spend WHERE \(scope) AND currency = $4 GROUP BY 1, 2, 3
             ), ranked AS (
-                SELECT project_id, row_number() OVER (ORDER BY sum(amount) DESC, project_id) AS rank
-                FROM spend GROUP BY project_id
+                -- A name two projects share, or one that reads like the rest's label, gets its id.
+                SELECT project_id,
+                       CASE WHEN project_name IS NULL THEN coalesce(project_id, '(no project)')
+                            WHEN count(*) OVER (PARTITION BY project_name) > 1 OR project_name = 'other projects'
+                            THEN project_name || ' (' || project_id || ')'
+                            ELSE project_name END AS project,
+                       row_number() OVER (ORDER BY sum(amount) DESC, project_id) AS rank
+                FROM spend GROUP BY project_id, project_name
             )
-            SELECT CASE WHEN r.rank <= \(Self.topProjects) THEN s.project ELSE 'other' END,
+            SELECT CASE WHEN r.rank <= \(Self.topProjects) THEN r.project ELSE 'other projects' END,
                    min(r.rank) AS rank, to_char(s.day, 'YYYY-MM-DD'), sum(s.amount)::text
             FROM spend s JOIN ranked r ON r.project_id IS NOT DISTINCT FROM s.project_id
             GROUP BY 1, 3 ORDER BY 2, 3
@@ -309,7 +388,7 @@ public struct ReportQueries {
             ), ranked AS (
                 SELECT model, row_number() OVER (ORDER BY sum(input + output) DESC, model) AS rank FROM tokens GROUP BY model
             )
-            SELECT CASE WHEN r.rank <= \(Self.topModels) THEN t.model ELSE 'other' END, min(r.rank), to_char(t.day, 'YYYY-MM-DD'),
+            SELECT CASE WHEN r.rank <= \(Self.topModels) THEN t.model ELSE 'other models' END, min(r.rank), to_char(t.day, 'YYYY-MM-DD'),
                    sum(t.input)::bigint, sum(t.cached)::bigint, sum(t.output)::bigint
             FROM tokens t JOIN ranked r USING (model)
             GROUP BY 1, 3 ORDER BY 2, 3
@@ -369,13 +448,20 @@ public struct ReportQueries {
         }
     }
 
-    private func anomalies(parameters: [PostgresValue]) throws -> [ReportFigures.Anomaly] {
-        try connection.query("""
-            SELECT grain, to_char(period_start, 'YYYY-MM-DD"T"HH24:MI"Z"'), coalesce(project_name, project_id), model, metric,
-                   round(value::numeric, 2)::text, round(baseline_median::numeric, 2)::text, direction, severity
+    /// The range's anomalies of complete days and hours (a day still running reads as a drop), the
+    /// critical first, at most 50; and how many there are. Parameters: since, until, organization, asOf.
+    private func anomalies(parameters: [PostgresValue]) throws -> ([ReportFigures.Anomaly], Int) {
+        let filter = """
             FROM analytics.anomalies
             WHERE period_start >= to_timestamp($1) AT TIME ZONE 'UTC' AND period_start < to_timestamp($2) AT TIME ZONE 'UTC'
               AND ($3::text IS NULL OR organization_id = $3)
+              AND period_start + CASE grain WHEN 'hour' THEN interval '1 hour' ELSE interval '1 day' END <= to_timestamp($4) AT TIME ZONE 'UTC'
+            """
+        let total = try connection.query("SELECT count(*) \(filter)", parameters).single("anomalies").decode(Int.self)
+        let rows = try connection.query("""
+            SELECT grain, to_char(period_start, 'YYYY-MM-DD"T"HH24:MI"Z"'), coalesce(project_name, project_id), model, metric,
+                   round(value::numeric, 2)::text, round(baseline_median::numeric, 2)::text, direction, severity
+            \(filter)
             ORDER BY severity = 'critical' DESC, period_start DESC, metric LIMIT 50
             """, parameters).typedRows.map { row in
             let (grain, start, project, model, metric, value, median, direction, severity) =
@@ -383,6 +469,7 @@ public struct ReportQueries {
             return ReportFigures.Anomaly(grain: grain, periodStart: start, project: project, model: model, metric: metric, value: value,
                                          baselineMedian: median, direction: direction, severity: severity)
         }
+        return (rows, total)
     }
 
     private func totals(parameters: [PostgresValue]) throws -> ReportFigures.Totals {

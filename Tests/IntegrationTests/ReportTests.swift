@@ -53,6 +53,11 @@ struct ReportTests {
             SELECT 'Top project', 'project', project_id, 100 FROM analytics.daily_spend GROUP BY project_id ORDER BY sum(amount) DESC LIMIT 1;
             DO $$ BEGIN CREATE ROLE report_reader LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
             GRANT usage_etl_analyst TO report_reader;
+            -- West of UTC: the report's days are UTC days all the same.
+            ALTER ROLE report_reader SET timezone = 'America/New_York';
+            -- A name that would end or confuse the embedded figures if it were not escaped.
+            UPDATE warehouse.dim_project SET name = '<!--<script>alert(1)</script> & "Bot"'
+            WHERE natural_id = (SELECT project_id FROM analytics.daily_spend GROUP BY project_id ORDER BY sum(amount) DESC LIMIT 1);
             """)
 
         // The role reads analytics, and nothing else.
@@ -124,13 +129,15 @@ struct ReportTests {
             """, range).rows {
             #expect(byDay[row[0] ?? ""] == Decimal(string: row[1] ?? ""), "daily spend of \(row[0] ?? "")")
         }
-        // Month to date against the view.
+        // Month to date (its complete days) against the view.
         let headline = try #require(figures["headline"] as? [String: Any])
         let month = try #require(headline["month"] as? String)
         let toDate = try connection.query("""
-            SELECT coalesce(sum(amount), 0)::text FROM analytics.daily_spend WHERE currency = 'usd' AND day >= $1::date AND day <= $2::date
+            SELECT coalesce(sum(amount), 0)::text FROM analytics.daily_spend WHERE currency = 'usd' AND day >= $1::date AND day < $2::date
             """, [.text(month), .text(String((try #require(figures["asOf"] as? String)).prefix(10)))]).scalar
         #expect(Decimal(string: headline["monthToDate"] as? String ?? "") == Decimal(string: toDate ?? ""))
+        #expect(((figures["dailySpendByProject"] as? [String: Any])?["series"] as? [[String: Any]])?
+            .contains { ($0["name"] as? String)?.hasPrefix("<!--<script>") == true } == true, "the hostile name survives, escaped")
         #expect((figures["budgets"] as? [Any])?.count == 2)
         #expect((figures["reconciliation"] as? [Any])?.isEmpty == false)
         #expect(((figures["topAPIKeys"] as? [[String: Any]])?.first?["name"] as? String) != nil, "keys have their names")
