@@ -221,10 +221,10 @@ public struct ReportPage {
 
     private func topTable(_ caption: String, _ entries: [ReportFigures.TopEntry], detail: String) -> String {
         guard !entries.isEmpty else { return "<p class=\"empty\">\(HTML.escape(caption)): none in the range.</p>\n" }
-        var html = "<table><caption>\(HTML.escape(caption))</caption><thead><tr><th>name</th><th>id</th><th>status</th><th>\(HTML.escape(detail))</th><th class=\"num\">tokens</th><th class=\"num\">requests</th></tr></thead><tbody>"
+        var html = "<table><caption>\(HTML.escape(caption))</caption><thead><tr><th>name</th><th>id</th><th>status</th><th>\(HTML.escape(detail))</th><th class=\"num\">tokens</th><th class=\"num\">requests</th><th class=\"num\">allocated cost</th></tr></thead><tbody>"
         for entry in entries {
             html += "<tr><td>\(HTML.escape(entry.name ?? "(unnamed)"))</td><td><code>\(HTML.escape(entry.id))</code></td><td>\(HTML.escape(entry.status ?? "unlisted"))</td>"
-            html += "<td>\(HTML.escape(entry.detail ?? ""))</td><td class=\"num\">\(Count.format(entry.tokens))</td><td class=\"num\">\(Count.format(entry.requests))</td></tr>"
+            html += "<td>\(HTML.escape(entry.detail ?? ""))</td><td class=\"num\">\(Count.format(entry.tokens))</td><td class=\"num\">\(Count.format(entry.requests))</td><td class=\"num\">\(HTML.escape(money(entry.allocatedCost)))</td></tr>"
         }
         return html + "</tbody></table>\n"
     }

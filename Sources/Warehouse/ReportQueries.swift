@@ -103,6 +103,8 @@ public struct ReportFigures: Codable, Sendable, Equatable {
         public var detail: String?
         public var tokens: Int64
         public var requests: Int64
+        /// Cost allocated to it in the range (`analytics.cost_allocation`), in the report's currency.
+        public var allocatedCost: String
     }
 
     public struct Anomaly: Codable, Sendable, Equatable {
@@ -216,10 +218,10 @@ public struct ReportQueries {
             },
             tokensByModel: try tokensByModel(days: days, scope: scope, parameters: range),
             requestsByEndpoint: try requestsByEndpoint(days: days, scope: scope, parameters: range),
-            topAPIKeys: try top(key: "api_key_id", names: """
+            topAPIKeys: try top(key: "api_key_id", currency: currency, names: """
                 LEFT JOIN analytics.api_keys n ON n.api_key_id = t.id
                 """, name: "n.name", status: "n.status", detail: "n.project_name", scope: scope, parameters: range),
-            topUsers: try top(key: "user_id", names: """
+            topUsers: try top(key: "user_id", currency: currency, names: """
                 LEFT JOIN analytics.users n ON n.user_id = t.id
                 """, name: "n.name", status: "n.status", detail: "n.email", scope: scope, parameters: range),
             anomalies: anomalies, anomaliesTotal: anomaliesTotal,
@@ -433,7 +435,7 @@ public struct ReportQueries {
     }
 
     /// The top API keys or users (`key` the id column of daily_tokens) by tokens, with their names.
-    private func top(key: String, names: String, name: String, status: String, detail: String, scope: String,
+    private func top(key: String, currency: String, names: String, name: String, status: String, detail: String, scope: String,
                      parameters: [PostgresValue]) throws -> [ReportFigures.TopEntry] {
         try connection.query("""
             WITH t AS (
@@ -441,10 +443,16 @@ public struct ReportQueries {
                 FROM analytics.daily_tokens WHERE \(scope) AND \(key) IS NOT NULL GROUP BY 1
                 ORDER BY 2 DESC, 1 LIMIT \(Self.topEntries)
             )
-            SELECT t.id, \(name), \(status), \(detail), t.tokens, t.requests FROM t \(names) ORDER BY t.tokens DESC, t.id
-            """, parameters).typedRows.map { row in
-            let (id, name, status, detail, tokens, requests) = try row.decode(String.self, String?.self, String?.self, String?.self, Int64.self, Int64.self)
-            return ReportFigures.TopEntry(id: id, name: name, status: status, detail: detail, tokens: tokens, requests: requests)
+            , c AS (
+                SELECT \(key) AS id, sum(amount) AS cost FROM analytics.cost_allocation
+                WHERE \(scope) AND currency = $4 AND \(key) IN (SELECT id FROM t) GROUP BY 1
+            )
+            SELECT t.id, \(name), \(status), \(detail), t.tokens, t.requests, coalesce(c.cost, 0)::text
+            FROM t LEFT JOIN c USING (id) \(names) ORDER BY t.tokens DESC, t.id
+            """, parameters + [.text(currency)]).typedRows.map { row in
+            let (id, name, status, detail, tokens, requests, cost) =
+                try row.decode(String.self, String?.self, String?.self, String?.self, Int64.self, Int64.self, String.self)
+            return ReportFigures.TopEntry(id: id, name: name, status: status, detail: detail, tokens: tokens, requests: requests, allocatedCost: cost)
         }
     }
 
