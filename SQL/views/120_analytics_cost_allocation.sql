@@ -73,7 +73,7 @@ COMMENT ON FUNCTION analytics.line_item_rule(text) IS
 -- stream the contract views read: the finest grouping loaded), project, model, API key and user.
 -- "input_tokens" of completions and decisions is the uncached part (input less cached), which
 -- "<model>, input" prices; cached input has its own line item.
-CREATE OR REPLACE VIEW analytics.allocation_usage AS
+CREATE OR REPLACE VIEW analytics.priced_quantities AS
 SELECT organization_id, (bucket_start AT TIME ZONE 'UTC')::date AS day, endpoint, project_id, model, api_key_id, user_id, measure,
        sum(quantity)::numeric AS quantity
 FROM (
@@ -117,7 +117,7 @@ FROM (
 ) u
 WHERE quantity > 0
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
-COMMENT ON VIEW analytics.allocation_usage IS
+COMMENT ON VIEW analytics.priced_quantities IS
   'Usage per UTC day, endpoint, project, model, API key, user and priced measure: what analytics.cost_allocation splits costs by.';
 
 -- Each day's cost (analytics.costs at 1d) per organization, project, line item and currency, split
@@ -139,7 +139,7 @@ WITH costs AS (
     SELECT p.day, p.organization_id, p.project_id, p.line_item, p.currency, p.amount, p.measure,
            u.model, u.api_key_id, u.user_id, sum(u.quantity) AS quantity
     FROM priced p
-    JOIN analytics.allocation_usage u
+    JOIN analytics.priced_quantities u
       ON u.day = p.day AND u.organization_id = p.organization_id AND u.project_id IS NOT DISTINCT FROM p.project_id
      AND u.measure = p.measure AND u.endpoint = ANY (p.endpoints)
      AND (p.model_pattern IS NULL OR u.model ~ p.model_pattern)
@@ -181,4 +181,4 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7;
 COMMENT ON VIEW analytics.api_key_spend IS 'Allocated cost per UTC month, API key and project, in each currency.';
 
 GRANT EXECUTE ON FUNCTION analytics.line_item_rule(text) TO usage_etl_analyst;
-GRANT SELECT ON analytics.allocation_usage, analytics.cost_allocation, analytics.api_key_spend TO usage_etl_analyst;
+GRANT SELECT ON analytics.priced_quantities, analytics.cost_allocation, analytics.api_key_spend TO usage_etl_analyst;

@@ -103,10 +103,10 @@ struct CostAllocationTests {
         let proportional = try connection.query("""
             WITH a AS (
                 SELECT a.*, u.quantity FROM analytics.cost_allocation a
-                JOIN analytics.allocation_usage u ON u.day = a.day AND u.project_id IS NOT DISTINCT FROM a.project_id
+                JOIN analytics.priced_quantities u ON u.day = a.day AND u.project_id IS NOT DISTINCT FROM a.project_id
                  AND u.model IS NOT DISTINCT FROM a.model AND u.api_key_id IS NOT DISTINCT FROM a.api_key_id
                  AND u.user_id IS NOT DISTINCT FROM a.user_id AND u.measure = a.basis AND u.endpoint = 'completions'
-                WHERE a.line_item LIKE '%, output' AND NOT EXISTS (SELECT 1 FROM analytics.allocation_usage d WHERE d.endpoint = 'decisions'
+                WHERE a.line_item LIKE '%, output' AND NOT EXISTS (SELECT 1 FROM analytics.priced_quantities d WHERE d.endpoint = 'decisions'
                       AND d.day = a.day AND d.model = a.model AND d.project_id IS NOT DISTINCT FROM a.project_id)
             )
             SELECT count(*)::text || ' ' || (SELECT count(*) FROM a)::text FROM a
