@@ -55,6 +55,27 @@ public struct CompressedBody: Sendable {
     }
 }
 
+extension CompressedBody {
+    /// The same bytes compressed again at `level` (`usage-etl archive compact`): decompressed piece
+    /// by piece, the digest verified, compressed anew; the result decompresses to the very same
+    /// bytes, so replay and verification read it as they read the original.
+    public func recompressed(level: Int32) throws -> CompressedBody {
+        let writer = try CompressedBodyWriter(level: level)
+        let decompressor: ZstdDecompressor
+        do { decompressor = try ZstdDecompressor(zstd) } catch { throw Unreadable(reason: "\(error)") }
+        do {
+            while try decompressor.next({ piece in try writer.append(piece) }) {}
+        } catch let error as ZstdError {
+            throw Unreadable(reason: "\(error)")
+        }
+        let again = try writer.finish()
+        guard again.sha256 == sha256, again.rawBytes == rawBytes else {
+            throw Unreadable(reason: "SHA-256 does not match the stored digest")
+        }
+        return again
+    }
+}
+
 /// Builds a `CompressedBody` from bytes that arrive in pieces (an HTTP response as it is received).
 /// Not `Sendable`: it owns a compression context.
 public final class CompressedBodyWriter {

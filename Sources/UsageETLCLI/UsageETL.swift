@@ -11,7 +11,7 @@ public struct UsageETL: ParsableCommand {
             OPENAI_BASE_URL, OPENAI_ORGANIZATION, OPENAI_PROJECT, and DATABASE_URL or libpq's PG* variables.
             Exit codes: 0 all windows loaded; 1 some windows failed; 2 usage or configuration error.
             """,
-        subcommands: [Migrate.self, Backfill.self, Sync.self, Rerun.self, Status.self, Replay.self, Alerts.self, ImportLocal.self, Dimensions.self, ReportCommand.self, Export.self]
+        subcommands: [Migrate.self, Backfill.self, Sync.self, Rerun.self, Status.self, Replay.self, Alerts.self, ImportLocal.self, Dimensions.self, ReportCommand.self, Export.self, ArchiveCommand.self]
     )
 
     public init() {}

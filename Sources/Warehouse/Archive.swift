@@ -43,6 +43,37 @@ public struct Archive {
                   .int(status), .bytea(digest), .optionalText(nextPage)])
     }
 
+    /// Bodies that `compact` would compress again: below `level`, and only pages of windows that
+    /// end at or before `before` (Unix seconds) refer to them; largest first, at most `limit`.
+    public func compactable(level: Int32, before: Int64, limit: Int = 1_000_000) throws -> [[UInt8]] {
+        try connection.queryBytes("""
+            SELECT b.body_sha256 FROM raw.bodies b
+            WHERE b.zstd_level < $1
+              AND NOT EXISTS (SELECT 1 FROM raw.pages p JOIN etl.windows w USING (window_id)
+                              WHERE p.body_sha256 = b.body_sha256 AND w.window_end > to_timestamp($2))
+            ORDER BY b.raw_bytes DESC LIMIT $3
+            """, [.int(Int(level)), .int64(before), .int(limit)]).compactMap { $0.first ?? nil }
+    }
+
+    /// One body with its level, by digest (nil when it is gone).
+    public func body(_ digest: [UInt8]) throws -> (body: CompressedBody, level: Int)? {
+        guard let row = try connection.queryBytes("""
+            SELECT body_zstd, raw_bytes::text, zstd_level::text FROM raw.bodies WHERE body_sha256 = $1
+            """, [.bytea(digest)]).first, let compressed = row[0],
+              let rawBytes = row[1].flatMap({ Int(String(decoding: $0, as: UTF8.self)) }),
+              let level = row[2].flatMap({ Int(String(decoding: $0, as: UTF8.self)) }) else { return nil }
+        return (CompressedBody(zstd: compressed, sha256: digest, rawBytes: rawBytes), level)
+    }
+
+    /// Puts `body` (the same bytes, compressed again at `level`) in place of the stored one, in one
+    /// statement; false when the stored body changed meanwhile (another compaction).
+    public func replace(_ body: CompressedBody, level: Int32, wasLevel: Int) throws -> Bool {
+        try connection.query("""
+            UPDATE raw.bodies SET body_zstd = $2, compressed_bytes = $3, zstd_level = $4
+            WHERE body_sha256 = $1 AND zstd_level = $5 AND raw_bytes = $6
+            """, [.bytea(body.sha256), .bytea(body.zstd), .int(body.zstd.count), .int(Int(level)), .int(wasLevel), .int(body.rawBytes)]).affectedRows == 1
+    }
+
     /// The compressed bodies of one fetch generation of a window, in page order. They are
     /// decompressed (and verified) piece by piece when read, see `CompressedBody.stream`.
     public func bodies(windowID: Int64, generation: Int) throws -> [CompressedBody] {
