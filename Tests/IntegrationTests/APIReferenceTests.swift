@@ -19,13 +19,12 @@ struct APIReferenceTests {
     let connection: PostgresConnection
     let scratch: URL
     /// Whole days that ended before today: stable under the simulator's real clock.
-    let today = Int64(Date().timeIntervalSince1970) / 86_400 * 86_400
+    let today = Scratch.today
 
     init() throws {
         let harness = try SimulatorHarness(database: "test_api_reference")
         (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("usage-etl-ref-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        scratch = try Scratch.directory("usage-etl-ref")
     }
 
     func run(_ arguments: [String]) throws -> (Int32, String) {

@@ -11,7 +11,7 @@ struct ArchiveCompactionTests {
     let simulator: APISimulator
     let databaseURL: String
     let connection: PostgresConnection
-    let today = Int64(Date().timeIntervalSince1970) / 86_400 * 86_400
+    let today = Scratch.today
 
     init() throws {
         let harness = try SimulatorHarness(database: "test_archive_compaction")

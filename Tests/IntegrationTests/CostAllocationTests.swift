@@ -9,19 +9,18 @@ import Warehouse
 /// Issue 22: costs allocated to models, API keys and users, exactly; FOCUS 1.2 rows and their export.
 @Suite("cost allocation and FOCUS", .serialized)
 struct CostAllocationTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = Scratch.repository
 
     let simulator: APISimulator
     let databaseURL: String
     let connection: PostgresConnection
     let scratch: URL
-    let today = Int64(Date().timeIntervalSince1970) / 86_400 * 86_400
+    let today = Scratch.today
 
     init() throws {
         let harness = try SimulatorHarness(database: "test_cost_allocation")
         (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("usage-etl-focus-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        scratch = try Scratch.directory("usage-etl-focus")
     }
 
     func run(_ arguments: [String]) throws -> (Int32, String) {

@@ -19,7 +19,7 @@ struct OrganizationsTests {
     let scratch: URL
     let organizations: [SyntheticOrganization]
     /// Whole days that ended before today: stable under the simulator's real clock.
-    let today = Int64(Date().timeIntervalSince1970) / 86_400 * 86_400
+    let today = Scratch.today
 
     init() throws {
         let harness = try SimulatorHarness(database: "test_organizations") {
@@ -27,8 +27,7 @@ struct OrganizationsTests {
         }
         (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
         organizations = try Self.keys.map { try #require(harness.simulator.organization(forKey: $0)) }
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("usage-etl-orgs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        scratch = try Scratch.directory("usage-etl-orgs")
     }
 
     /// An organizations file naming the three organizations: two keys in files, one in a variable

@@ -11,20 +11,19 @@ import UsageAPI
 /// figures embedded in the page equal to the views' for the same range, to the cent.
 @Suite("usage-etl report in a real browser", .serialized)
 struct ReportTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = Scratch.repository
     static let screenshot = repository.appendingPathComponent(".build/report-1280.png")
 
     let simulator: APISimulator
     let databaseURL: String
     let connection: PostgresConnection
     let scratch: URL
-    let today = Int64(Date().timeIntervalSince1970) / 86_400 * 86_400
+    let today = Scratch.today
 
     init() throws {
         let harness = try SimulatorHarness(database: "test_report")
         (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("usage-etl-report-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        scratch = try Scratch.directory("usage-etl-report")
     }
 
     /// The warehouse URL for `role` (the private cluster trusts local connections).

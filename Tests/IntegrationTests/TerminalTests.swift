@@ -9,11 +9,11 @@ import UsageAPI
 /// never glued to it; a summary table at the end); anywhere else, plain log lines and no escape code.
 @Suite("the operator's terminal", .serialized)
 struct TerminalTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = Scratch.repository
 
     let simulator: APISimulator
     let databaseURL: String
-    let today = Int64(Date().timeIntervalSince1970) / 86_400 * 86_400
+    let today = Scratch.today
 
     init() throws {
         let harness = try SimulatorHarness(database: "test_terminal") {
@@ -62,7 +62,7 @@ struct TerminalTests {
         let (status, lines, raw) = try underTerminal(backfill)
         #expect(status == 0, "\(lines.suffix(20).joined(separator: "\n"))")
         #expect(raw.contains("\r\u{1B}[2Kbackfill: windows "), "a progress line was drawn")
-        #expect(raw.contains(" in flight, ETA "))
+        #expect(raw.contains(", ETA ") && raw.contains(" in flight, pages "))
         // No line of the screen holds progress text and a log record together.
         for line in lines where line.contains("backfill: windows ") {
             #expect(!Self.holdsLogRecord(line), "glued: \(line)")
