@@ -1,3 +1,4 @@
+import Bodies
 import APIClient
 import Foundation
 import Logging
@@ -235,20 +236,25 @@ public final class Runner: Sendable {
             if wasDone {
                 window = try store.restart(window.id) // a refetch of a loaded window starts a new generation
             }
+            // The bodies this run fetched, kept for the load (no second read of them from the archive).
+            var fetched = FetchedBodies()
             try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
-                                    summary: &summary, onPage: onPage)
+                                    summary: &summary, bodies: &fetched, onPage: onPage)
             let loaded: WindowLoader.Loaded
             do {
-                loaded = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, dimensions: dimensions)
+                loaded = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, dimensions: dimensions,
+                                  bodies: fetched.all(of: window))
             } catch let error as DecodeError {
                 // A fetch checks a page's syntax and bucket times; its results are decoded here. A page
                 // they fail in is treated like a damaged body: the window is fetched again, once.
                 logger.warning("\(label): \(error); fetching the window again")
                 window = try store.restart(window.id)
+                fetched = FetchedBodies()
                 try fetchRemainingPages(&window, spec: job.spec, store: store, connection: connection, client: client,
-                                        summary: &summary, onPage: onPage)
+                                        summary: &summary, bodies: &fetched, onPage: onPage)
                 do {
-                    loaded = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, dimensions: dimensions)
+                    loaded = try load(window, spec: job.spec, streamID: job.streamID, connection: connection, dimensions: dimensions,
+                                      bodies: fetched.all(of: window))
                 } catch let again as DecodeError {
                     try store.restart(window.id) // so the next run fetches it again rather than reloading these pages
                     throw again
@@ -286,7 +292,7 @@ public final class Runner: Sendable {
     /// Fetches pages from the window's checkpoint until the last one, archiving each with its cursor.
     /// `PageLoop` judges each page; this does the I/O.
     func fetchRemainingPages(_ window: inout WindowRecord, spec: StreamSpec, store: WindowStore, connection: PostgresConnection,
-                             client: UsageAPIClient, summary: inout RunSummary, onPage: () -> Void = {}) throws {
+                             client: UsageAPIClient, summary: inout RunSummary, bodies: inout FetchedBodies, onPage: () -> Void = {}) throws {
         var loop = PageLoop(window: window.range, step: spec.endpoint.isCosts ? 86_400 : spec.width.seconds, pagesFetched: window.pagesFetched)
         while case .fetch(let cursor) = try loop.next(pagesFetched: window.pagesFetched, nextPage: window.nextPage) {
             if StopSignal.isRequested { throw CancellationError() }
@@ -300,8 +306,10 @@ public final class Runner: Sendable {
                 continue
             }
             let next = try loop.accept(fetched.summary, index: window.pagesFetched, requested: cursor)
+            let index = window.pagesFetched
             window = try store.recordPage(of: window, endpoint: spec.endpoint.name, requestQuery: fetched.requestQuery,
                                           status: fetched.status, body: fetched.body, nextPage: next, fetchedAt: fetchedAt)
+            bodies.keep(fetched.body, page: index, generation: window.generation)
             summary.pages += 1
             summary.bytes += fetched.body.rawBytes
             summary.retries += fetched.retries
@@ -312,10 +320,29 @@ public final class Runner: Sendable {
     /// Replaces the window's slice with its archived pages, marking it done, in one transaction.
     /// The window is provisional when its buckets had not settled when its pages were fetched.
     func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, connection: PostgresConnection,
-              dimensions: PostgresConnection?) throws -> WindowLoader.Loaded {
+              dimensions: PostgresConnection?, bodies: [CompressedBody]? = nil) throws -> WindowLoader.Loaded {
         let provisional = WindowPlanner.isProvisional(window.range, endpoint: spec.endpoint, width: spec.width, now: window.fetchedAt ?? now)
         return try WindowLoader(connection: connection, dimensions: dimensions, logger: logger)
-            .load(window, spec: spec, streamID: streamID, provisional: provisional, verify: false)
+            .load(window, spec: spec, streamID: streamID, provisional: provisional, verify: false, bodies: bodies)
+    }
+
+    /// The bodies a run archived for one window, by generation and page: when they are every page
+    /// of the window's current generation, the load reads them instead of the archive (which
+    /// would hold each body twice more in memory while it is read back: libpq's result and its copy).
+    struct FetchedBodies {
+        private var generation = -1
+        private var pages: [Int: CompressedBody] = [:]
+
+        mutating func keep(_ body: CompressedBody, page: Int, generation: Int) {
+            if generation != self.generation { pages.removeAll(); self.generation = generation }
+            pages[page] = body
+        }
+
+        /// Every page of `window`'s current generation, in order; nil when some came from an earlier run.
+        func all(of window: WindowRecord) -> [CompressedBody]? {
+            guard generation == window.generation, pages.count == window.pagesFetched else { return nil }
+            return (0..<window.pagesFetched).compactMap { pages[$0] }
+        }
     }
 
     /// A window that starts before the earliest time the API serves: no run can load it.

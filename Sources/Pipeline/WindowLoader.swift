@@ -27,8 +27,10 @@ struct WindowLoader {
         var unknownFields: UnknownFields
     }
 
-    func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, provisional: Bool?, verify: Bool) throws -> Loaded {
-        let bodies = try Archive(connection: connection).bodies(windowID: window.id, generation: window.generation)
+    /// `bodies`: the window's pages this process fetched (and archived) moments ago, when it has them all.
+    func load(_ window: WindowRecord, spec: StreamSpec, streamID: Int, provisional: Bool?, verify: Bool,
+              bodies fetched: [CompressedBody]? = nil) throws -> Loaded {
+        let bodies = try fetched ?? Archive(connection: connection).bodies(windowID: window.id, generation: window.generation)
         guard bodies.count == window.pagesFetched else {
             throw ArchiveError(windowID: window.id, pageIndex: bodies.count, reason: "missing from the archive")
         }
