@@ -5,7 +5,8 @@ it is compared to measured in the same run (these machines are noisy; read the r
 Figures: end-to-end backfill of the large simulated organisation (completions, 1h, finest grouping)
 over 1, 3 and 6 months with rows/s and peak RSS; requests issued vs the minimum the API caps allow;
 load from the archive (`usage-etl replay`) vs raw `COPY` of the same fact rows; an idle `sync`;
-a latency-bound backfill (1 s a request) with 1, 2, 4 and 8 workers; the archive's compression. Written to bench/results.json and printed as a table.
+a latency-bound backfill (1 s a request) with 1, 2, 4 and 8 workers; the archive's compression before
+and after `usage-etl archive compact`; a 7-day backfill at 1m. Written to bench/results.json and printed as a table.
 
 The peer: dlt's `rest_api` source loading the same 6-month completions pages into the same
 PostgreSQL (bench/dlt_peer.py), installed with pip into .build/dlt-venv on first use; when it
@@ -105,6 +106,29 @@ def latency_bound(admin_url):
     print(f"latency-bound: 8 workers {figures['speedup_8_over_2']}x faster than 2 (target >= 3.5); 2 workers {figures['speedup_2_over_1']}x faster than 1",
           flush=True)
     return figures
+
+
+def minute_buckets(admin_url):
+    """A 7-day completions backfill at 1m, finest grouping, large organisation: rows, rows/s, peak
+    RSS, requests against the minimum (a 1m window holds 1440 buckets: one page each at the cap)."""
+    sim = harness.Simulator(BIN, "--preset", "large")
+    try:
+        env = {**sim.environment("org-bench", os.environ, USAGE_ETL_LOG_LEVEL="warning"),
+               "DATABASE_URL": fresh_database(admin_url, "bench_minutes")}
+        since = TODAY - 7 * DAY
+        seconds, rss, _ = timed_child([str(BIN / "usage-etl"), "backfill", "--since", iso(since), "--until", iso(TODAY),
+                                       "--endpoint", "completions", "--bucket-width", "1m", "--requests-per-minute", "100000",
+                                       "--parallelism", "2"], env)
+        rows = int(psql(env["DATABASE_URL"], "SELECT count(*) FROM warehouse.fact_completions"))
+        requests = sim.stats()["requests"]
+        minimum = -(-(7 * 1440) // 1440)
+        figures = {"days": 7, "rows": rows, "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds),
+                   "peak_rss_mib": round(rss, 1), "requests": requests, "minimum_requests": minimum}
+        print(f"minute buckets, 7 days: {rows} rows in {seconds:.1f} s ({rows / seconds:.0f} rows/s), peak RSS {rss:.1f} MiB, "
+              f"{requests} requests (minimum {minimum})", flush=True)
+        return figures
+    finally:
+        sim.stop()
 
 
 def main():
@@ -215,6 +239,15 @@ def main():
         results["archive"] = {"raw_bytes": int(raw), "compressed_bytes": int(compressed),
                               "ratio": round(int(raw) / int(compressed), 1)}
         print(f"archive: {int(raw) / 1e6:.1f} MB raw, {int(compressed) / 1e6:.1f} MB compressed ({int(raw) / int(compressed):.1f}x)")
+        # The same archive after `usage-etl archive compact` (every window closed: --before now).
+        compact_seconds, compact_rss, _ = timed_child([str(BIN / "usage-etl"), "archive", "compact", "--before", iso(TODAY + DAY)], env)
+        compacted = int(psql(url, "SELECT sum(compressed_bytes) FROM raw.bodies"))
+        results["archive"].update({"compacted_bytes": compacted, "compacted_ratio": round(int(raw) / compacted, 1),
+                                   "compact_seconds": round(compact_seconds, 2), "compact_peak_rss_mib": round(compact_rss, 1),
+                                   "compact_raw_mb_per_second": round(int(raw) / 1e6 / compact_seconds, 1)})
+        print(f"archive compact (level 11, 2 workers): {compacted / 1e6:.1f} MB ({int(raw) / compacted:.1f}x) in {compact_seconds:.1f} s, "
+              f"peak RSS {compact_rss:.1f} MiB", flush=True)
+        results["minute_buckets"] = minute_buckets(admin_url)
     finally:
         sim.stop()
     out = ROOT / "bench" / "results.json"

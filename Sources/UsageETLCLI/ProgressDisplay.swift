@@ -52,12 +52,16 @@ final class ProgressDisplay: Sendable {
     }
 
     private func draw() {
-        let (progress, activity) = state.withLock { ($0.progress, $0.activity) }
-        guard let progress, state.withLock({ $0.running }) else { return }
-        terminal.status(Self.line(command: command, progress: progress, activity: activity?.snapshot, elapsed: Date().timeIntervalSince(started)))
+        // Checked and drawn under the one lock `end()` takes: no line is drawn after it.
+        state.withLock { s in
+            guard s.running, let progress = s.progress else { return }
+            terminal.status(Self.line(command: command, progress: progress, activity: s.activity?.snapshot,
+                                      elapsed: Date().timeIntervalSince(started)))
+        }
     }
 
-    /// The status line's text.
+    /// The status line's text, what matters most first (a narrow terminal cuts it from the right):
+    /// windows, ETA and what the run waits for, then requests in flight, pages, rows and rows/s.
     static func line(command: String, progress: RunProgress, activity: RequestActivity.Snapshot?, elapsed: Double) -> String {
         let elapsed = max(0.001, elapsed)
         var eta = "--:--:--"
@@ -67,20 +71,17 @@ final class ProgressDisplay: Sendable {
             eta = "00:00:00"
         }
         let failed = progress.windowsFailed > 0 ? " (\(progress.windowsFailed) failed)" : ""
-        var line = "\(command): windows \(progress.windowsFinished)/\(progress.windowsTotal)\(failed), pages \(progress.pages), rows \(progress.rows), "
-            + "\(Int(Double(progress.rows) / elapsed)) rows/s"
-        if let activity {
-            line += ", \(activity.inFlight) in flight"
-        }
-        line += ", ETA \(eta)"
+        var parts = ["\(command): windows \(progress.windowsFinished)/\(progress.windowsTotal)\(failed)", "ETA \(eta)"]
         if let activity {
             if activity.retryAfterSeconds > 0 {
-                line += ", waiting \(Int(activity.retryAfterSeconds.rounded(.up))) s (Retry-After)"
+                parts.append("waiting \(Int(activity.retryAfterSeconds.rounded(.up))) s (Retry-After)")
             } else if activity.waitingForCap > 0 && activity.inFlight == 0 {
-                line += ", waiting for the rate cap (--requests-per-minute)"
+                parts.append("waiting for the rate cap (--requests-per-minute)")
             }
+            parts.append("\(activity.inFlight) in flight")
         }
-        return line
+        parts += ["pages \(progress.pages)", "rows \(progress.rows)", "\(Int(Double(progress.rows) / elapsed)) rows/s"]
+        return parts.joined(separator: ", ")
     }
 
     static func clock(_ seconds: Double) -> String {

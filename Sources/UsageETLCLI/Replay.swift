@@ -24,7 +24,7 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
-        reporting.start()
+        reporting.start(progressLine: false)
         let connection = try DatabaseOptions.connectMigrated()
         let unknown = Set(organizations).subtracting(try WindowStore(connection: connection).organizations())
         guard unknown.isEmpty else {
@@ -37,8 +37,9 @@ struct Replay: ParsableCommand {
         let summary = try Replayer(connection: connection, logger: Logging.logger).replay(range: range, endpoints: endpoints.map(\.name),
                                                                                           organizations: organizations.isEmpty ? nil : organizations, parallelism: parallelism,
                                                                                           databaseURL: DatabaseOptions.conninfo)
-        let again = ["usage-etl replay --since", since.text, "--until", until.text].joined(separator: " ")
-            + endpoints.map { " --endpoint \($0.name)" }.joined() + organizations.map { " --organization \(LoadSession.shellQuoted($0))" }.joined()
+        // A window replay cannot read has a damaged archive: fetching the range again mends it.
+        let again = ["usage-etl backfill --refetch --since", since.text, "--until", until.text].joined(separator: " ")
+            + endpoints.map { " --endpoint \($0.name)" }.joined()
         try reporting.finish("replay", runID: runID, started: started, summary: summary, connection: connection, rerun: again)
     }
 }

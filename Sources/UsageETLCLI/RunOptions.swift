@@ -14,9 +14,10 @@ struct RunOptions: ParsableArguments {
 
     @Flag(help: "Only warnings, errors and the final summary line (no progress line, no summary table).") var quiet = false
 
-    /// Bootstraps logging; call first in `run()`.
-    func start() {
-        Logging.bootstrap(logFormat, quiet: quiet)
+    /// Bootstraps logging; call first in `run()`. Without a progress line (`replay`), a terminal
+    /// shows the per-window info lines too.
+    func start(progressLine: Bool = true) {
+        Logging.bootstrap(logFormat, quiet: quiet, progressLine: progressLine)
     }
 
     /// A progress display when stderr is a terminal and logs are text; nil under cron, for log
@@ -45,6 +46,6 @@ struct RunOptions: ParsableArguments {
                 Console.out("re-run the failed windows: \(SummaryTable.rerunCommand(rerun, summary: summary))")
             }
         }
-        try RunReporting.conclude(command, summary: summary)
+        try RunReporting.conclude(command, summary: summary, rerun: rerun)
     }
 }

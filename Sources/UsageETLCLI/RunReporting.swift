@@ -48,14 +48,15 @@ enum RunReporting {
     }
 
     /// Prints the summary and exits 0 (all loaded), 1 (some failed or interrupted) or 2 (key refused).
-    static func conclude(_ command: String, summary: RunSummary) throws {
+    static func conclude(_ command: String, summary: RunSummary, rerun base: String = "usage-etl rerun --failed") throws {
         Console.out("\(command): \(summary.windowsDone) windows loaded, \(summary.windowsFailed) failed, \(summary.windowsSkipped) skipped; \(summary.pages) pages, \(summary.rows) rows, \(summary.bytes) bytes, \(summary.retries) retries")
         if let unauthorized = summary.unauthorized { throw CommandFailure.usage(unauthorized) }
         if summary.interrupted { throw CommandFailure.failed("\(command): interrupted; run it again to resume from the checkpoints") }
         // Several organizations: the organizations that could not be loaded and the windows that
         // failed, each named, in one message; the others' windows are committed.
         let several = !summary.failedOrganizations.isEmpty || !summary.windowsFailedByOrganization.isEmpty
-        let rerun = several ? "`usage-etl rerun --failed --organizations FILE` retries them" : "`usage-etl rerun --failed` retries them"
+        let rerun = base.hasPrefix("usage-etl rerun") ? (several && !base.contains("--organizations") ? "`usage-etl rerun --failed --organizations FILE` retries them" : "`\(base)` retries them")
+            : "their archived pages are damaged: `\(base)` fetches them again"
         var problems: [String] = []
         if !summary.failedOrganizations.isEmpty {
             let named = summary.failedOrganizations.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
@@ -64,7 +65,8 @@ enum RunReporting {
         if summary.windowsFailed > 0 {
             let of = summary.windowsFailedByOrganization.isEmpty ? ""
                 : " (" + summary.windowsFailedByOrganization.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
-            problems.append("\(summary.windowsFailed) windows failed\(of) (see `usage-etl status`; \(rerun))")
+            let status = base.hasPrefix("usage-etl rerun") ? "see `usage-etl status`; " : ""
+            problems.append("\(summary.windowsFailed) windows failed\(of) (\(status)\(rerun))")
         }
         if !problems.isEmpty { throw CommandFailure.failed("\(command): " + problems.joined(separator: "; ")) }
         if let directoryError = summary.directoryError {

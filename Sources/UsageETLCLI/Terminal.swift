@@ -7,8 +7,9 @@ import Synchronization
 /// status line is cut to the terminal's width (it never wraps). Not used when stderr is not a
 /// terminal or logs are JSON: then there is no status line and no escape code at all.
 final class Terminal: Sendable {
-    /// The terminal on stderr, when stderr is one.
-    static let shared: Terminal? = isatty(STDERR_FILENO) == 1 ? Terminal() : nil
+    /// The terminal on stderr, when stderr is one that understands escape codes (not TERM=dumb,
+    /// an Emacs shell for one: there, as off a terminal, plain lines and no escape code).
+    static let shared: Terminal? = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" ? Terminal() : nil
 
     /// Colour for level names, unless `NO_COLOR` is set (https://no-color.org) or TERM is dumb.
     let colour: Bool = {
@@ -18,15 +19,18 @@ final class Terminal: Sendable {
 
     private struct State {
         var status: String?
+        /// Columns of the status line drawn last, and the width it was drawn at.
+        var drawnColumns = 0
+        var drawnWidth = 0
     }
     private let state = Mutex(State())
 
     /// Prints `line` (one or more lines of text) above the status line.
     func print(_ line: String) {
         state.withLock { s in
-            var out = s.status == nil ? "" : "\r\u{1B}[2K"
+            var out = s.status == nil ? "" : clear(&s)
             out += line.hasSuffix("\n") ? line : line + "\n"
-            if let status = s.status { out += fitted(status) }
+            if let status = s.status { out += draw(status, &s) }
             write(out)
         }
     }
@@ -35,8 +39,23 @@ final class Terminal: Sendable {
     func status(_ text: String?) {
         state.withLock { s in
             s.status = text
-            write("\r\u{1B}[2K" + (text.map(fitted) ?? ""))
+            write(clear(&s) + (text.map { draw($0, &s) } ?? ""))
         }
+    }
+
+    /// Clears the status line drawn last: the row the cursor is on, and the rows above it that a
+    /// terminal made narrower since has wrapped it onto.
+    private func clear(_ s: inout State) -> String {
+        let now = width
+        let rows = now < s.drawnWidth && s.drawnColumns > now ? (s.drawnColumns + now - 1) / now : 1
+        s.drawnColumns = 0
+        return "\r\u{1B}[2K" + String(repeating: "\u{1B}[1A\u{1B}[2K", count: max(rows - 1, 0))
+    }
+
+    private func draw(_ text: String, _ s: inout State) -> String {
+        let line = fitted(text)
+        (s.drawnColumns, s.drawnWidth) = (line.count, width)
+        return line
     }
 
     /// The terminal's width in columns (80 when it cannot be told).
@@ -46,9 +65,10 @@ final class Terminal: Sendable {
         return Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 80
     }
 
-    /// `text` cut to one column less than the width, so the cursor never wraps to a new line.
+    /// `text` cut to three columns less than the width: the cursor never wraps to a new line, even
+    /// when the terminal echoes `^C` after it.
     private func fitted(_ text: String) -> String {
-        let room = max(width - 1, 10)
+        let room = max(width - 3, 8)
         return text.count <= room ? text : String(text.prefix(room - 1)) + "…"
     }
 
@@ -77,7 +97,7 @@ struct TerminalLogHandler: LogHandler {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         let fields = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let seconds = Int(Date().timeIntervalSince1970) % 86_400
-        let time = String(format: "%02d:%02d:%02d", seconds / 3600, seconds % 3600 / 60, seconds % 60)
+        let time = String(format: "%02d:%02d:%02dZ", seconds / 3600, seconds % 3600 / 60, seconds % 60)
         terminal.print("\(time) \(label(event.level)) \(event.message)\(fields)")
     }
 
