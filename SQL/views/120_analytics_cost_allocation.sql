@@ -37,9 +37,11 @@ AS $$
         SELECT *,
                -- A model as a pattern: dots literal, a family without a date covers its dated releases;
                -- "ft-<model>" covers the fine-tuned models "ft:<model>:…".
+               -- (Usage models are compared lower-cased too; a date is -YYYY-MM-DD or -MMDD.)
                CASE WHEN model LIKE 'ft-%'
-                    THEN '^ft:' || regexp_replace(substr(model, 4), '([.+*?()\[\]{}|^$\\])', '\\\1', 'g') || '(:.*)?$'
-                    ELSE '^' || regexp_replace(model, '([.+*?()\[\]{}|^$\\])', '\\\1', 'g') || '(-[0-9]{4}-[0-9]{2}-[0-9]{2})?$'
+                    THEN '^ft:' || regexp_replace(substr(model, 4), '([.+*?()\[\]{}|^$\\])', '\\\1', 'g')
+                         || '(-[0-9]{4}(-[0-9]{2}-[0-9]{2})?)?(:.*)?$'
+                    ELSE '^' || regexp_replace(model, '([.+*?()\[\]{}|^$\\])', '\\\1', 'g') || '(-[0-9]{4}(-[0-9]{2}-[0-9]{2})?)?$'
                END AS pattern
         FROM parts
     )
@@ -136,36 +138,37 @@ WITH costs AS (
     SELECT c.*, r.endpoints, r.measure, r.model_pattern
     FROM costs c LEFT JOIN LATERAL analytics.line_item_rule(c.line_item) r ON true
 ), shares AS (
+    -- One pass: a cost group with usage to carry it gets its usage rows; one without (no rule, no
+    -- usage that day) keeps a single row with NULL usage. Equalities only (coalesce instead of IS
+    -- NOT DISTINCT FROM), so the planner can hash them.
     SELECT p.day, p.organization_id, p.project_id, p.line_item, p.currency, p.amount, p.measure,
            u.model, u.api_key_id, u.user_id, sum(u.quantity) AS quantity
     FROM priced p
-    JOIN analytics.priced_quantities u
-      ON u.day = p.day AND u.organization_id = p.organization_id AND u.project_id IS NOT DISTINCT FROM p.project_id
+    LEFT JOIN analytics.priced_quantities u
+      ON u.day = p.day AND u.organization_id = p.organization_id AND coalesce(u.project_id, '') = coalesce(p.project_id, '')
      AND u.measure = p.measure AND u.endpoint = ANY (p.endpoints)
-     AND (p.model_pattern IS NULL OR u.model ~ p.model_pattern)
-    WHERE p.measure IS NOT NULL
+     AND (p.model_pattern IS NULL OR lower(u.model) ~ p.model_pattern)
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 ), weighed AS (
     SELECT s.*,
-           round(s.amount * s.quantity / sum(s.quantity) OVER w, 12) AS share,
-           row_number() OVER (w ORDER BY s.quantity DESC, s.model NULLS LAST, s.api_key_id NULLS LAST, s.user_id NULLS LAST) AS rank
+           sum(s.quantity) OVER w AS total,
+           round(s.amount * s.quantity / nullif(sum(s.quantity) OVER w, 0), 12) AS share,
+           row_number() OVER (w ORDER BY s.quantity DESC NULLS LAST, s.model NULLS LAST, s.api_key_id NULLS LAST, s.user_id NULLS LAST) AS rank
     FROM shares s
     WINDOW w AS (PARTITION BY s.day, s.organization_id, s.project_id, s.line_item, s.currency)
 ), allocated AS (
-    SELECT day, organization_id, project_id, line_item, model, api_key_id, user_id,
-           share + CASE WHEN rank = 1
-                        THEN amount - sum(share) OVER (PARTITION BY day, organization_id, project_id, line_item, currency)
-                        ELSE 0 END AS amount,
-           currency, measure AS basis
-    FROM weighed
+    SELECT w.*, sum(w.share) OVER (PARTITION BY w.day, w.organization_id, w.project_id, w.line_item, w.currency) AS shared
+    FROM weighed w
 )
-SELECT day, organization_id, project_id, line_item, model, api_key_id, user_id, amount, currency, basis FROM allocated
-UNION ALL
-SELECT p.day, p.organization_id, p.project_id, p.line_item, NULL, NULL, NULL, p.amount, p.currency, 'unallocated'
-FROM priced p
-WHERE NOT EXISTS (SELECT 1 FROM shares s WHERE s.day = p.day AND s.organization_id = p.organization_id
-                  AND s.project_id IS NOT DISTINCT FROM p.project_id AND s.line_item IS NOT DISTINCT FROM p.line_item
-                  AND s.currency IS NOT DISTINCT FROM p.currency);
+SELECT day, organization_id, project_id, line_item,
+       CASE WHEN total > 0 THEN model END AS model,
+       CASE WHEN total > 0 THEN api_key_id END AS api_key_id,
+       CASE WHEN total > 0 THEN user_id END AS user_id,
+       CASE WHEN total > 0 THEN share + CASE WHEN rank = 1 THEN amount - shared ELSE 0 END ELSE amount END AS amount,
+       currency,
+       CASE WHEN total > 0 THEN measure ELSE 'unallocated' END AS basis
+FROM allocated
+WHERE total > 0 OR rank = 1;
 COMMENT ON VIEW analytics.cost_allocation IS
   'Each day''s cost per organization, project and line item, split over the usage it priced down to model, API key and user (basis: the usage measure; unallocated: no usage to carry it). Sums exactly to analytics.costs.';
 

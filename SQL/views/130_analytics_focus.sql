@@ -7,7 +7,8 @@ SELECT
     c.amount AS "BilledCost",
     c.organization_id AS "BillingAccountId",
     coalesce(o.name, c.organization_id) AS "BillingAccountName",
-    upper(c.currency) AS "BillingCurrency",
+    -- Mandatory and not null: a cost row without a currency (none seen from the API) is read as USD.
+    coalesce(nullif(upper(c.currency), ''), 'USD') AS "BillingCurrency",
     -- OpenAI bills by calendar month (UTC).
     date_trunc('month', c.bucket_start AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS "BillingPeriodStart",
     (date_trunc('month', c.bucket_start AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC' AS "BillingPeriodEnd",
@@ -30,11 +31,13 @@ SELECT
     'AI and Machine Learning'::text AS "ServiceCategory",
     'OpenAI API'::text AS "ServiceName",
     'Generative AI'::text AS "ServiceSubcategory",
-    c.quantity AS "ConsumedQuantity",
-    c.quantity_unit AS "ConsumedUnit",
+    -- Consumption is stated for usage only (not for credits), beside the price it was charged at.
+    CASE WHEN c.line_item ILIKE '%credit%' OR c.amount < 0 THEN NULL ELSE c.quantity END AS "ConsumedQuantity",
+    CASE WHEN c.line_item ILIKE '%credit%' OR c.amount < 0 THEN NULL ELSE c.quantity_unit END AS "ConsumedUnit",
     c.line_item AS "SkuId",
+    c.line_item AS "SkuPriceId",
     c.project_id AS "SubAccountId",
-    p.name AS "SubAccountName",
+    coalesce(p.name, c.project_id) AS "SubAccountName",
     jsonb_strip_nulls(jsonb_build_object('openai_project_id', c.project_id, 'openai_line_item', c.line_item)) AS "Tags"
 FROM analytics.costs c
 LEFT JOIN warehouse.dim_organization o ON o.natural_id = c.organization_id

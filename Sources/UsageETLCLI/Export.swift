@@ -30,12 +30,16 @@ struct FocusCommand: ParsableCommand {
 
     func run() throws {
         let connection = try DatabaseOptions.connect()
-        let temporary = out + ".tmp.\(getpid())"
+        // A regular file (or none yet) is written beside and renamed over, so a reader never sees
+        // half of it; anything else (a FIFO, /dev/stdout, a symlink) is written in place.
+        var status = stat()
+        let inPlace = lstat(out, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG
+        let temporary = inPlace ? out : out + ".tmp.\(getpid())"
         guard let file = fopen(temporary, "w") else {
             throw CommandFailure.failed("export: cannot write \(out): \(String(cString: strerror(errno)))")
         }
         var closed = false
-        defer { if !closed { fclose(file); unlink(temporary) } }
+        defer { if !closed { fclose(file); if !inPlace { unlink(temporary) } } }
         func write(_ text: String) throws {
             let bytes = Array(text.utf8)
             let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
@@ -56,9 +60,9 @@ struct FocusCommand: ParsableCommand {
             throw CommandFailure.failed("export: cannot read analytics.focus_costs (\(error.message)); the warehouse owner runs `usage-etl migrate` to this release, and the role needs usage_etl_analyst")
         }
         closed = true
-        guard fclose(file) == 0, rename(temporary, out) == 0 else {
+        guard fflush(file) == 0, fclose(file) == 0, inPlace || rename(temporary, out) == 0 else {
             let reason = String(cString: strerror(errno))
-            unlink(temporary)
+            if !inPlace { unlink(temporary) }
             throw CommandFailure.failed("export: cannot write \(out): \(reason)")
         }
         Console.out("export: wrote \(rows) FOCUS rows to \(out) (\(format.rawValue))")

@@ -15,7 +15,7 @@ public struct FocusExport {
         "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency", "ChargePeriodStart", "ChargePeriodEnd",
         "ContractedCost", "EffectiveCost", "InvoiceIssuerName", "ListCost", "PricingQuantity", "PricingUnit", "ProviderName",
         "PublisherName", "ServiceCategory", "ServiceName", "ServiceSubcategory", "ConsumedQuantity", "ConsumedUnit", "SkuId",
-        "SubAccountId", "SubAccountName", "Tags",
+        "SkuPriceId", "SubAccountId", "SubAccountName", "Tags",
     ]
 
     /// Date-time columns, written as ISO 8601 UTC (`2026-11-01T00:00:00Z`).

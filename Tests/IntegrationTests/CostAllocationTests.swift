@@ -55,11 +55,14 @@ struct CostAllocationTests {
         ("Image models", "images", "images", "any", ""),
         ("assistants api | file search", "num_requests", "file_search_calls", "any", ""),
         ("File search storage", "usage_bytes", "vector_stores", "any", ""),
+        ("ft-o4-mini, output", "output_tokens", "completions", "ft:o4-mini-2025-04-16:acme::abc123", "o4-mini-2025-04-16"),
+        ("gpt-3.5-turbo, input", "input_tokens", "completions", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-instruct"),
+        ("gpt-4o-2024-08-06, input", "input_tokens", "completions", "GPT-4o-2024-08-06", "gpt-4o-audio-preview-2024-12-17"),
     ])
     func eachLineItemPatternPricesItsUsage(lineItem: String, measure: String, endpoint: String, covers: String, notCovers: String) throws {
         let row = try #require(try connection.query("""
-            SELECT array_to_string(endpoints, ','), measure, model_pattern, model_pattern IS NULL OR $2 ~ model_pattern,
-                   model_pattern IS NOT NULL AND $3 ~ model_pattern
+            SELECT array_to_string(endpoints, ','), measure, model_pattern, model_pattern IS NULL OR lower($2) ~ model_pattern,
+                   model_pattern IS NOT NULL AND lower($3) ~ model_pattern
             FROM analytics.line_item_rule($1)
             """, [.text(lineItem), .text(covers), .text(notCovers)]).rows.first, "no rule for \(lineItem)")
         #expect(row[1] == measure)
