@@ -82,8 +82,10 @@ public final class CompressedBodyWriter {
     private let hasher = SHA256.Hasher()
     private let compressor: ZstdCompressor
 
+    /// At the fetch's fast default level the window is 1 MiB (each worker compresses while it
+    /// fetches: memory matters more than the last percent, which `archive compact` wins back).
     public init(level: Int32 = Zstd.defaultLevel) throws {
-        compressor = try ZstdCompressor(level: level)
+        compressor = try ZstdCompressor(level: level, windowLog: level <= Zstd.defaultLevel ? 20 : nil)
     }
 
     public func append(_ bytes: UnsafeRawBufferPointer) throws {

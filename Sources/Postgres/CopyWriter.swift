@@ -2,7 +2,7 @@
 public struct CopyWriter: ~Copyable {
     private let connection: PostgresConnection
     private var buffer: [UInt8] = []
-    private static let flushThreshold = 1 << 20
+    private static let flushThreshold = 256 << 10
 
     init(connection: PostgresConnection) {
         self.connection = connection
@@ -60,6 +60,25 @@ public struct CopyWriter: ~Copyable {
             }
         }
     }
+
+    /// Appends bytes as they are (for `COPY … (FORMAT binary)`, whose framing the caller writes),
+    /// sending large ones straight on in chunks, so neither this buffer nor libpq's ever holds them whole.
+    public mutating func writeRaw(_ bytes: UnsafeRawBufferPointer) throws {
+        guard bytes.count >= Self.flushThreshold else {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= Self.flushThreshold { try flush() }
+            return
+        }
+        try flush()
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + Self.rawChunk, bytes.count)
+            try connection.putCopyData(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), statement: "COPY")
+            offset = end
+        }
+    }
+
+    private static let rawChunk = 256 << 10
 
     mutating func flush() throws {
         guard !buffer.isEmpty else { return }

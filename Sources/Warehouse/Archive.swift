@@ -27,12 +27,7 @@ public struct Archive {
                status: Int, body: CompressedBody, nextPage: String?) throws {
         let digest = body.sha256
         let known = try connection.query("SELECT 1 FROM raw.bodies WHERE body_sha256 = $1", [.bytea(digest)]).count > 0
-        if !known {
-            try connection.query("""
-                INSERT INTO raw.bodies (body_sha256, raw_bytes, compressed_bytes, body_zstd)
-                VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
-                """, [.bytea(digest), .int(body.rawBytes), .int(body.zstd.count), .bytea(body.zstd)])
-        }
+        if !known { try insert(body) }
         try connection.query("""
             INSERT INTO raw.pages (window_id, generation, page_index, endpoint, request_query, http_status, body_sha256, next_page)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -72,6 +67,34 @@ public struct Archive {
             UPDATE raw.bodies SET body_zstd = $2, compressed_bytes = $3, zstd_level = $4
             WHERE body_sha256 = $1 AND zstd_level = $5 AND raw_bytes = $6
             """, [.bytea(body.sha256), .bytea(body.zstd), .int(body.zstd.count), .int(Int(level)), .int(wasLevel), .int(body.rawBytes)]).affectedRows == 1
+    }
+
+    /// Adds a body to `raw.bodies` (unless a concurrent run just did). The body goes through a
+    /// binary COPY in chunks, not as one statement parameter: libpq keeps the largest message it
+    /// ever sent in its output buffer for the life of the connection, which for a page of several
+    /// megabytes would stay resident in every worker.
+    func insert(_ body: CompressedBody) throws {
+        try connection.execute(script: """
+            CREATE TEMP TABLE IF NOT EXISTS stage_body (body_sha256 bytea, raw_bytes integer, compressed_bytes integer, body_zstd bytea)
+                ON COMMIT DELETE ROWS;
+            TRUNCATE stage_body;
+            """)
+        try connection.copyIn("COPY stage_body FROM STDIN (FORMAT binary)") { writer in
+            var head: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
+            head += Self.bigEndian(UInt16(4), 2)
+            head += Self.bigEndian(UInt32(body.sha256.count), 4) + body.sha256
+            head += Self.bigEndian(UInt32(4), 4) + Self.bigEndian(UInt32(truncatingIfNeeded: body.rawBytes), 4)
+            head += Self.bigEndian(UInt32(4), 4) + Self.bigEndian(UInt32(truncatingIfNeeded: body.zstd.count), 4)
+            head += Self.bigEndian(UInt32(truncatingIfNeeded: body.zstd.count), 4)
+            try head.withUnsafeBytes { try writer.writeRaw($0) }
+            try body.zstd.withUnsafeBytes { try writer.writeRaw($0) }
+            try [UInt8(0xFF), 0xFF].withUnsafeBytes { try writer.writeRaw($0) }
+        }
+        try connection.query("INSERT INTO raw.bodies SELECT * FROM stage_body ON CONFLICT DO NOTHING")
+    }
+
+    private static func bigEndian<T: FixedWidthInteger>(_ value: T, _ bytes: Int) -> [UInt8] {
+        (0..<bytes).map { UInt8(truncatingIfNeeded: value >> (8 * (bytes - 1 - $0))) }
     }
 
     /// The compressed bodies of one fetch generation of a window, in page order. They are

@@ -10,11 +10,14 @@ public final class ZstdCompressor {
     /// How many uncompressed bytes went in.
     public private(set) var inputBytes = 0
 
-    public init(level: Int32 = Zstd.defaultLevel) throws {
+    /// `windowLog`: the match window as a power of two (nil: the level's own); a smaller one
+    /// needs less memory to compress and to decompress, for a little ratio.
+    public init(level: Int32 = Zstd.defaultLevel, windowLog: Int32? = nil) throws {
         guard let context = ZSTD_createCCtx() else { throw ZstdError(message: "could not allocate a compression context") }
         self.context = context
         scratch = [UInt8](repeating: 0, count: ZSTD_CStreamOutSize())
         try Zstd.check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level))
+        if let windowLog { try Zstd.check(ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, windowLog)) }
     }
 
     deinit { ZSTD_freeCCtx(context) }
