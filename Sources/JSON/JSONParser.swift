@@ -102,7 +102,7 @@ public struct JSONParser {
 
     /// Like `nextKey(in:)`, and when the key is not among `keys` (the index is `keys.count`), also
     /// gives the key's text in `unknown` (nil otherwise): the rare case pays for the string.
-    public mutating func nextKey(in keys: KeyTable, unknown: inout String?) throws -> Int? {
+    public mutating func nextKey(in keys: KeyTable, unknown: inout String?, hint: Int = -1) throws -> Int? {
         unknown = nil
         guard try advance(closing: UInt8(ascii: "}"), in: "object") else { return nil }
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
@@ -111,7 +111,7 @@ public struct JSONParser {
         while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
         let found: Int
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            found = bytes.withUnsafeBufferPointer { keys.index(of: UnsafeBufferPointer(rebasing: $0[(index + 1)..<end])) }
+            found = bytes.withUnsafeBufferPointer { keys.index(of: UnsafeBufferPointer(rebasing: $0[(index + 1)..<end]), hint: hint) }
             if found == keys.count { unknown = String(decoding: bytes[(index + 1)..<end], as: UTF8.self) }
             index = end + 1
             skipWhitespace()

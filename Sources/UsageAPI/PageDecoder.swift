@@ -154,7 +154,9 @@ public struct PageDecoder: Sendable {
         var present = [Bool](repeating: false, count: endpoint.metrics.count)
         var sessions: JSONValue? = nil
         var unknownName: String?
-        while let field = try parser.nextKey(in: resultKeys, unknown: &unknownName) {
+        var expected = 0 // results list their fields in the same order: the next one is tried first
+        while let field = try parser.nextKey(in: resultKeys, unknown: &unknownName, hint: expected) {
+            expected = field + 1
             guard field < resultFields.count else {
                 // A field the catalog does not know: kept in the archived page, counted, not stored.
                 if let name = unknownName { unknown[Self.printableFieldName(name), default: 0] += 1 }
