@@ -30,20 +30,10 @@ struct FocusCommand: ParsableCommand {
 
     func run() throws {
         let connection = try DatabaseOptions.connect()
-        // A regular file (or none yet) is written beside and renamed over, so a reader never sees
-        // half of it; anything else (a FIFO, /dev/stdout, a symlink) is written in place.
-        var status = stat()
-        let inPlace = lstat(out, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG
-        let temporary = inPlace ? out : out + ".tmp.\(getpid())"
-        guard let file = fopen(temporary, "w") else {
-            throw CommandFailure.failed("export: cannot write \(out): \(String(cString: strerror(errno)))")
-        }
-        var closed = false
-        defer { if !closed { fclose(file); if !inPlace { unlink(temporary) } } }
+        let file: OutputFile
+        do { file = try OutputFile(out) } catch { throw CommandFailure.failed("export: cannot write \(out): \(error)") }
         func write(_ text: String) throws {
-            let bytes = Array(text.utf8)
-            let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-            guard written == bytes.count else { throw CommandFailure.failed("export: cannot write \(out): \(String(cString: strerror(errno)))") }
+            do { try file.write(text) } catch { throw CommandFailure.failed("export: cannot write \(out): \(error)") }
         }
         if format == .csv { try write(CSV.line(FocusExport.columns)) }
         let rows: Int
@@ -59,12 +49,7 @@ struct FocusCommand: ParsableCommand {
         } catch let error as PostgresError where error.isOne(of: .undefinedTable, .insufficientPrivilege) {
             throw CommandFailure.failed("export: cannot read analytics.focus_costs (\(error.message)); the warehouse owner runs `usage-etl migrate` to this release, and the role needs usage_etl_analyst")
         }
-        closed = true
-        guard fflush(file) == 0, fclose(file) == 0, inPlace || rename(temporary, out) == 0 else {
-            let reason = String(cString: strerror(errno))
-            if !inPlace { unlink(temporary) }
-            throw CommandFailure.failed("export: cannot write \(out): \(reason)")
-        }
+        do { try file.commit() } catch { throw CommandFailure.failed("export: cannot write \(out): \(error)") }
         Console.out("export: wrote \(rows) FOCUS rows to \(out) (\(format.rawValue))")
     }
 }

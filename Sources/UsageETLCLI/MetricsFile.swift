@@ -55,13 +55,6 @@ struct MetricsFile {
     }
 
     func write(to path: String) throws {
-        let text = try render()
-        let temporary = path + ".tmp.\(getpid())"
-        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw CommandFailure.failed("cannot rename \(temporary) to \(path): \(reason)")
-        }
+        try OutputFile.write(try render(), to: path)
     }
 }

@@ -67,25 +67,8 @@ struct ReportCommand: ParsableCommand {
         Console.out("report: wrote \(path) (\(charts) charts, \(figures.since) to \(figures.until), \(page.utf8.count) bytes)")
     }
 
-    /// Writes `text` to a temporary file beside `path`, then renames it over `path`.
     private func write(_ text: String, to path: String) throws {
-        let temporary = path + ".tmp.\(getpid())"
-        guard let file = fopen(temporary, "w") else {
-            throw CommandFailure.failed("report: cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-        let closed = fclose(file)
-        guard written == bytes.count, closed == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw CommandFailure.failed("report: cannot write \(path): \(reason)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw CommandFailure.failed("report: cannot write \(path): \(reason)")
-        }
+        do { try OutputFile.write(text, to: path) } catch { throw CommandFailure.failed("report: cannot write \(path): \(error)") }
     }
 
     /// The first day of the previous month and of the next month, UTC, around `now`.
