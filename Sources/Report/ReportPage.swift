@@ -361,9 +361,10 @@ enum Money {
     }
 }
 
-/// Counts as people read them.
-enum Count {
-    static func format(_ value: Int64) -> String { (value < 0 ? "-" : "") + group(String(value.magnitude)) }
+/// Counts as people read them (the report, and the command line's tables and status lines).
+public enum Count {
+    /// `1234567` → `1,234,567`.
+    public static func format(_ value: Int64) -> String { (value < 0 ? "-" : "") + group(String(value.magnitude)) }
 
     /// `1234567` → `1,234,567`.
     static func group(_ digits: String) -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Report
 import Warehouse
 
 /// `usage-etl status`: what is loaded, what failed, and the archive's size.
@@ -79,7 +80,7 @@ struct Status: ParsableCommand {
         }
         // Fields the API sends that this release does not know: kept in the archive, not in a column.
         for field in unknownFields {
-            Console.out("\(field.endpoint): field \(field.field) in \(field.results.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))) results since \(field.since.prefix(10)) (\(field.bucketWidth) buckets; not known to this release, kept in the archive)")
+            Console.out("\(field.endpoint): field \(field.field) in \(Count.format(field.results)) results since \(field.since.prefix(10)) (\(field.bucketWidth) buckets; not known to this release, kept in the archive)")
         }
         if let lastRun {
             Console.out("last run: \(lastRun.command) \(lastRun.outcome ?? "") at \(lastRun.startedAt)")

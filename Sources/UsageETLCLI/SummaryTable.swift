@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Report
 
 /// The table printed at the end of `backfill`, `sync`, `rerun` and `replay`: per endpoint, windows
 /// loaded / failed / skipped, rows, pages, bytes, retries and wall time, and a total line.
@@ -30,15 +31,7 @@ enum SummaryTable {
         return base + " --endpoint " + endpoint
     }
 
-    static func group(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var out = ""
-        for (i, character) in digits.reversed().enumerated() {
-            if i > 0 && i % 3 == 0 { out.append(",") }
-            out.append(character)
-        }
-        return (value < 0 ? "-" : "") + String(out.reversed())
-    }
+    static func group(_ value: Int) -> String { Count.format(Int64(value)) }
 
     static func bytes(_ value: Int) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
