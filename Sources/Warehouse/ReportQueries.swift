@@ -1,4 +1,5 @@
 import Postgres
+import UsageAPI
 
 /// The figures of `usage-etl report`, read from the `analytics` views only (the report runs as the
 /// analyst role). Amounts stay exact decimal text; counts are 64-bit integers.
@@ -203,7 +204,7 @@ public struct ReportQueries {
         let (anomalies, anomaliesTotal) = try anomalies(parameters: range + [.int64(asOf)])
 
         return ReportFigures(
-            since: try date(since), until: try date(until), asOf: try connection.query(#"SELECT to_char(to_timestamp($1), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#, [.int64(asOf)]).scalar ?? "",
+            since: Self.date(since), until: Self.date(until), asOf: UTCTime.format(asOf),
             organization: organization, currency: currency, otherCurrencies: Array(currencies.dropFirst()),
             headline: try headline(asOf: asOf, organization: organization, currency: currency),
             thisMonth: thisMonth, lastMonth: lastMonth,
@@ -263,9 +264,8 @@ public struct ReportQueries {
             totals: try totals(parameters: spend))
     }
 
-    private func date(_ seconds: Int64) throws -> String {
-        try connection.query("SELECT to_char(to_timestamp($1)::date, 'YYYY-MM-DD')", [.int64(seconds)]).scalar ?? ""
-    }
+    /// The UTC date of `seconds`, `YYYY-MM-DD`.
+    private static func date(_ seconds: Int64) -> String { String(UTCTime.format(seconds).prefix(10)) }
 
     /// The complete days before `asOf`: through the day before it, unless `asOf` is a day's last
     /// second (the end of a range), which completes that day.
