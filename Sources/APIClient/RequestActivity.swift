@@ -9,7 +9,6 @@ public final class RequestActivity: Sendable {
     private let waitingForCap = Atomic<Int>(0)
     /// Unix time (milliseconds) until which a worker waits because the API said `Retry-After`.
     private let retryAfterUntil = Atomic<Int64>(0)
-    private let retries = Atomic<Int>(0)
 
     public init() {}
 
@@ -19,21 +18,19 @@ public final class RequestActivity: Sendable {
         public var waitingForCap: Int
         /// Seconds left of the longest `Retry-After` wait in progress (0: none).
         public var retryAfterSeconds: Double
-        public var retries: Int
     }
 
     public var snapshot: Snapshot {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let until = retryAfterUntil.load(ordering: .relaxed)
         return Snapshot(inFlight: inFlight.load(ordering: .relaxed), waitingForCap: waitingForCap.load(ordering: .relaxed),
-                        retryAfterSeconds: until > now ? Double(until - now) / 1000 : 0, retries: retries.load(ordering: .relaxed))
+                        retryAfterSeconds: until > now ? Double(until - now) / 1000 : 0)
     }
 
     func beginRequest() { inFlight.add(1, ordering: .relaxed) }
     func endRequest() { inFlight.subtract(1, ordering: .relaxed) }
     func beginCapWait() { waitingForCap.add(1, ordering: .relaxed) }
     func endCapWait() { waitingForCap.subtract(1, ordering: .relaxed) }
-    func retrying() { retries.add(1, ordering: .relaxed) }
 
     /// A worker waits `seconds` because the API answered with `Retry-After`.
     func retryAfter(_ seconds: Double) {

@@ -115,7 +115,6 @@ public final class UsageAPIClient {
             }
             if policy.allowsAnother(after: attempt) {
                 let delay = policy.delay(after: attempt, retryAfter: retryAfter, jitter: Double.random(in: 0..<1))
-                activity?.retrying()
                 if retryAfter != nil { activity?.retryAfter(delay) }
                 sleep(delay)
             }

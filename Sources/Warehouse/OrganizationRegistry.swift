@@ -57,18 +57,6 @@ public struct OrganizationRegistry {
             """, [.text(organization), .text(name)])
     }
 
-    /// Every organization with a display name: id to name.
-    public func displayNames() throws -> [String: String] {
-        var names: [String: String] = [:]
-        for row in try connection.query("""
-            SELECT natural_id, name FROM warehouse.dim_organization WHERE natural_id IS NOT NULL AND name IS NOT NULL
-            """).typedRows {
-            let (id, name) = try row.decode(String.self, String.self)
-            names[id] = name
-        }
-        return names
-    }
-
     /// What `adopt` did.
     public struct Adoption: Sendable, Equatable {
         /// Streams moved whole, their rows re-filed under the organization.
