@@ -78,7 +78,7 @@ public struct Replayer {
             defer { try? store.release(window.id) }
             let loaded = try loader.load(window, spec: spec, streamID: job.streamID, provisional: nil, verify: true)
             let rows = loaded.rows
-            if !loaded.unknownFields.isEmpty { summary.unknownFields[spec.endpoint.name, default: UnknownFields()].add(loaded.unknownFields) }
+            summary.add(unknown: loaded.unknownFields, endpoint: spec.endpoint.name)
             summary.windowsDone += 1
             summary.pages += window.pagesFetched
             summary.rows += rows

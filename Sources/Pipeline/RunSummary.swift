@@ -30,6 +30,12 @@ public struct RunSummary: Sendable {
 
     public init() {}
 
+    /// Adds a window's unknown fields under its endpoint.
+    mutating func add(unknown fields: UnknownFields, endpoint: String) {
+        guard !fields.isEmpty else { return }
+        unknownFields[endpoint, default: UnknownFields()].add(fields)
+    }
+
     /// Counts one window's result under its endpoint; `from`/`to` the wall-clock span of its work.
     public mutating func record(_ result: RunSummary, endpoint: String, from: Double, to: Double) {
         var totals = EndpointTotals()
@@ -67,7 +73,7 @@ public struct RunSummary: Sendable {
         windowsFailedByOrganization.merge(other.windowsFailedByOrganization, uniquingKeysWith: +)
         windowsDoneByOrganization.merge(other.windowsDoneByOrganization, uniquingKeysWith: +)
         interrupted = interrupted || other.interrupted
-        for (endpoint, fields) in other.unknownFields { unknownFields[endpoint, default: UnknownFields()].add(fields) }
+        for (endpoint, fields) in other.unknownFields { add(unknown: fields, endpoint: endpoint) }
         for (endpoint, totals) in other.byEndpoint { byEndpoint[endpoint, default: EndpointTotals()].add(totals) }
     }
 }

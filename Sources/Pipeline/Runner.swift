@@ -262,7 +262,7 @@ public final class Runner: Sendable {
             }
             summary.rows += loaded.rows
             summary.windowsDone += 1
-            if !loaded.unknownFields.isEmpty { summary.unknownFields[job.spec.endpoint.name, default: UnknownFields()].add(loaded.unknownFields) }
+            summary.add(unknown: loaded.unknownFields, endpoint: job.spec.endpoint.name)
             logger.info("\(label): loaded \(loaded.rows) rows from \(window.pagesFetched) pages")
         } catch is CancellationError {
             // A stop signal while waiting for the rate cap, a backoff or the next page: not a
