@@ -23,24 +23,6 @@ public struct CopyWriter: ~Copyable {
         if buffer.count >= Self.flushThreshold { try flush() }
     }
 
-    /// Appends one field's text (escaped) followed by a tab, for callers that build rows field by field.
-    public mutating func appendField(_ field: String?) {
-        if let field { appendEscaped(field) } else { buffer.append(0x5C); buffer.append(UInt8(ascii: "N")) }
-        buffer.append(0x09)
-    }
-
-    /// Appends one integer field followed by a tab (digits never need escaping).
-    public mutating func appendField(_ value: Int) {
-        buffer.append(contentsOf: String(value).utf8)
-        buffer.append(0x09)
-    }
-
-    /// Ends a row built with `appendField`, replacing the trailing tab with a newline.
-    public mutating func endRow() throws {
-        if buffer.last == 0x09 { buffer[buffer.count - 1] = 0x0A } else { buffer.append(0x0A) }
-        if buffer.count >= Self.flushThreshold { try flush() }
-    }
-
     private mutating func appendEscaped(_ field: String) {
         var field = field
         // Most fields need no escaping: copied whole.
@@ -60,25 +42,6 @@ public struct CopyWriter: ~Copyable {
             }
         }
     }
-
-    /// Appends bytes as they are (for `COPY … (FORMAT binary)`, whose framing the caller writes),
-    /// sending large ones straight on in chunks, so neither this buffer nor libpq's ever holds them whole.
-    public mutating func writeRaw(_ bytes: UnsafeRawBufferPointer) throws {
-        guard bytes.count >= Self.flushThreshold else {
-            buffer.append(contentsOf: bytes)
-            if buffer.count >= Self.flushThreshold { try flush() }
-            return
-        }
-        try flush()
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(offset + Self.rawChunk, bytes.count)
-            try connection.putCopyData(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), statement: "COPY")
-            offset = end
-        }
-    }
-
-    private static let rawChunk = 256 << 10
 
     mutating func flush() throws {
         guard !buffer.isEmpty else { return }

@@ -80,6 +80,27 @@ public final class PostgresConnection {
     /// Returns the number of rows the server reports as copied.
     @discardableResult
     public func copyIn(_ sql: String, _ body: (inout CopyWriter) throws -> Void) throws -> Int {
+        try copy(sql) {
+            var writer = CopyWriter(connection: self)
+            try body(&writer)
+            try writer.flush()
+        }
+    }
+
+    /// Streams rows into `COPY … FROM STDIN (FORMAT binary)` (`sql` says so). `body` writes each
+    /// row's fields in their binary forms; the header and trailer are written here.
+    @discardableResult
+    public func copyIn(binary sql: String, _ body: (inout BinaryCopyWriter) throws -> Void) throws -> Int {
+        try copy(sql) {
+            var writer = BinaryCopyWriter(connection: self)
+            try body(&writer)
+            try writer.finish()
+        }
+    }
+
+    /// Starts the COPY, lets `send` put the data, ends it (aborted when `send` throws) and returns
+    /// the rows copied.
+    private func copy(_ sql: String, send: () throws -> Void) throws -> Int {
         guard let start = PQexec(handle, sql) else { throw connectionError(sql) }
         let status = PQresultStatus(start)
         if status != PGRES_COPY_IN {
@@ -87,11 +108,9 @@ public final class PostgresConnection {
             throw resultError(start, statement: sql, operation: .copy)
         }
         PQclear(start)
-        var writer = CopyWriter(connection: self)
         var failure: Error?
         do {
-            try body(&writer)
-            try writer.flush()
+            try send()
         } catch {
             failure = error
         }
@@ -110,7 +129,7 @@ public final class PostgresConnection {
         return copied
     }
 
-    /// Sends raw COPY bytes; used by `CopyWriter`.
+    /// Sends raw COPY bytes; used by the writers.
     func putCopyData(_ bytes: UnsafeRawBufferPointer, statement: String) throws {
         guard bytes.count > 0 else { return }
         let rc = PQputCopyData(handle, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count))

@@ -79,22 +79,14 @@ public struct Archive {
                 ON COMMIT DELETE ROWS;
             TRUNCATE stage_body;
             """)
-        try connection.copyIn("COPY stage_body FROM STDIN (FORMAT binary)") { writer in
-            var head: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
-            head += Self.bigEndian(UInt16(4), 2)
-            head += Self.bigEndian(UInt32(body.sha256.count), 4) + body.sha256
-            head += Self.bigEndian(UInt32(4), 4) + Self.bigEndian(UInt32(truncatingIfNeeded: body.rawBytes), 4)
-            head += Self.bigEndian(UInt32(4), 4) + Self.bigEndian(UInt32(truncatingIfNeeded: body.zstd.count), 4)
-            head += Self.bigEndian(UInt32(truncatingIfNeeded: body.zstd.count), 4)
-            try head.withUnsafeBytes { try writer.writeRaw($0) }
-            try body.zstd.withUnsafeBytes { try writer.writeRaw($0) }
-            try [UInt8(0xFF), 0xFF].withUnsafeBytes { try writer.writeRaw($0) }
+        try connection.copyIn(binary: "COPY stage_body FROM STDIN (FORMAT binary)") { writer in
+            try writer.beginRow(fields: 4)
+            try body.sha256.withUnsafeBytes { try writer.append(bytes: $0) }
+            try writer.append(int32: body.rawBytes)
+            try writer.append(int32: body.zstd.count)
+            try body.zstd.withUnsafeBytes { try writer.append(bytes: $0) }
         }
         try connection.query("INSERT INTO raw.bodies SELECT * FROM stage_body ON CONFLICT DO NOTHING")
-    }
-
-    private static func bigEndian<T: FixedWidthInteger>(_ value: T, _ bytes: Int) -> [UInt8] {
-        (0..<bytes).map { UInt8(truncatingIfNeeded: value >> (8 * (bytes - 1 - $0))) }
     }
 
     /// The compressed bodies of one fetch generation of a window, in page order. They are

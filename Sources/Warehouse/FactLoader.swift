@@ -3,7 +3,8 @@ import UsageAPI
 
 /// Replaces a window's slice of a fact table with the rows of its buckets, in the caller's
 /// transaction: new rows inserted, changed rows updated, vanished rows deleted, unchanged rows
-/// not touched. Buckets are pulled one at a time and streamed through `COPY`: straight into the
+/// not touched. Buckets are pulled one at a time and streamed through binary `COPY` (the server
+/// parses no text: timestamps and counts arrive as it stores them): straight into the
 /// fact table when the slice is empty (a first load, a replay after a truncate), else into a
 /// temporary staging table and merged.
 public struct FactLoader {
@@ -68,8 +69,9 @@ public struct FactLoader {
         let keyColumns = endpoint.factKeyColumns
         let metricColumns = endpoint.metrics.map(\.name)
         let keyMetricSlots = Set(endpoint.keyMetrics.compactMap { name in endpoint.metrics.firstIndex { $0.name == name } })
+        let metricKinds = endpoint.metrics.map(\.kind)
         let columns = ["stream_id", "organization_key", "bucket_start", "bucket_end", "bucket_width"] + keyColumns + metricColumns
-        let copy = "COPY \(sliceIsEmpty ? table : stage) (\(columns.joined(separator: ", "))) FROM STDIN"
+        let copy = "COPY \(sliceIsEmpty ? table : stage) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
         // Absent dimensions: -1 when grouped by it (the API said null), 0 when not grouped.
         let grouped = Set(spec.groupBy)
         let absent = dimensions.map { grouped.contains($0) ? -1 : 0 }
@@ -83,26 +85,29 @@ public struct FactLoader {
                 let missing = Set(first.results.compactMap { $0.dimensions[d] }.filter { known[d][$0] == nil })
                 if !missing.isEmpty { known[d].merge(try resolve(table: dimension.table, ids: missing)) { $1 } }
             }
-            try connection.copyIn(copy) { writer in
+            try connection.copyIn(binary: copy) { writer in
                 while let bucket = pending {
                     guard bucket.startTime >= window.start, bucket.startTime < window.end else {
                         throw OutOfWindow(bucketStart: bucket.startTime, window: window)
                     }
                     guard slice.contains(bucket.startTime) else { pending = try next(); continue }
                     guard Self.keys(of: bucket, known: known, absent: absent, into: &keys) else { return } // a new id: resolve it first
-                    let start = PostgresTimestamp.formatUnix(bucket.startTime)
-                    let end = PostgresTimestamp.formatUnix(bucket.endTime)
                     for (r, result) in bucket.results.enumerated() {
-                        writer.appendField(streamID)
-                        writer.appendField(organizationKey)
-                        writer.appendField(start)
-                        writer.appendField(end)
-                        writer.appendField(spec.width.rawValue)
-                        for d in 0..<dimensions.count { writer.appendField(keys[r * dimensions.count + d]) }
+                        try writer.beginRow(fields: columns.count)
+                        try writer.append(int32: streamID)
+                        try writer.append(int32: organizationKey)
+                        try writer.append(timestamp: bucket.startTime)
+                        try writer.append(timestamp: bucket.endTime)
+                        try writer.append(text: spec.width.rawValue)
+                        for d in 0..<dimensions.count { try writer.append(int32: keys[r * dimensions.count + d]) }
                         for (slot, value) in result.metrics.enumerated() {
-                            writer.appendField(keyMetricSlots.contains(slot) ? value ?? "" : value)
+                            guard let value = value ?? (keyMetricSlots.contains(slot) ? "" : nil) else { try writer.appendNull(); continue }
+                            switch metricKinds[slot] {
+                            case .count: try writer.append(int64Text: value)
+                            case .decimal: try writer.append(numericText: value)
+                            case .text: try writer.append(text: value)
+                            }
                         }
-                        try writer.endRow()
                     }
                     rows += bucket.results.count
                     pending = try next()
