@@ -1,4 +1,11 @@
-// The recursive-descent half of `JSONParser`: values, strings (escapes, surrogates) and numbers.
+// The recursive-descent half of `JSONParser`: values, strings (escapes, surrogates) and numbers;
+// and the fast paths a walker takes for the small values it reads most.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension JSONParser {
     mutating func parseValue() throws -> JSONValue {
@@ -185,5 +192,58 @@ extension JSONParser {
             }
         }
         return value
+    }
+}
+
+// MARK: - Fast paths for walkers reading many small values
+
+extension JSONParser {
+    /// The integer that starts here, as its canonical text (`-0` is `0`), when it is written as a
+    /// plain integer that fits 64 bits; the parser then stands past it. Anything else (a fraction,
+    /// an exponent, a string, an integer too large, invalid JSON) returns nil and moves nothing:
+    /// the caller reads the value the general way, which names what is wrong.
+    public mutating func integerText() -> String? {
+        var end = index
+        if end < bytes.count, bytes[end] == UInt8(ascii: "-") { end += 1 }
+        let digitsStart = end
+        while end < bytes.count, bytes[end] >= 0x30, bytes[end] <= 0x39 { end += 1 }
+        let digits = end - digitsStart
+        // Beyond 18 digits the 64-bit check is left to the general path; a leading zero is valid only alone.
+        guard digits > 0, digits <= 18, bytes[digitsStart] != 0x30 || digits == 1 else { return nil }
+        // A number running to the end of the buffered bytes may go on in bytes not read yet.
+        guard end < bytes.count else { return nil }
+        switch bytes[end] {
+        case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): return nil
+        default: break
+        }
+        let text = digits == 1 && bytes[digitsStart] == 0x30 ? "0" : String(decoding: bytes[index..<end], as: UTF8.self)
+        index = end
+        skipWhitespace()
+        return text
+    }
+
+    /// Passes over the string that starts here when its bytes, written without escapes, are
+    /// exactly `text`'s, and says so; otherwise moves nothing and returns false. For walkers that
+    /// meet the same values again and again: the earlier String is reused, no new one is built.
+    /// `text` must hold no quote, backslash or control character (see `isReusable`).
+    public mutating func skipString(equalTo text: String) -> Bool {
+        var text = text
+        let matched = text.withUTF8 { utf8 -> Bool in
+            let end = index + 1 + utf8.count
+            guard end < bytes.count, bytes[index] == UInt8(ascii: "\""), bytes[end] == UInt8(ascii: "\"") else { return false }
+            return bytes.withUnsafeBufferPointer { all in
+                guard let a = all.baseAddress, let b = utf8.baseAddress else { return utf8.isEmpty }
+                return memcmp(a + index + 1, b, utf8.count) == 0
+            }
+        }
+        guard matched else { return false }
+        index += text.utf8.count + 2
+        skipWhitespace()
+        return true
+    }
+
+    /// Whether `text` can be matched by `skipString(equalTo:)`: its JSON form has no escape.
+    public static func isReusable(_ text: String) -> Bool {
+        !text.utf8.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
     }
 }

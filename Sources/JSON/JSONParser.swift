@@ -106,6 +106,16 @@ public struct JSONParser {
         unknown = nil
         guard try advance(closing: UInt8(ascii: "}"), in: "object") else { return nil }
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+        // Fastest path: the expected key, compared where it lies (when it is written without escapes).
+        if let length = keys.plainLength(of: hint), index + length + 1 < bytes.count, bytes[index + length + 1] == UInt8(ascii: "\""),
+           bytes.withUnsafeBufferPointer({ keys.matches(hint, UnsafeBufferPointer(rebasing: $0[(index + 1)..<(index + 1 + length)])) }) {
+            index += length + 2
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            index += 1
+            skipWhitespace()
+            return hint
+        }
         // Fast path: a key without escapes is matched where it lies.
         var end = index + 1
         while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }

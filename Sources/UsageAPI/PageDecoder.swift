@@ -100,9 +100,11 @@ public struct PageDecoder: Sendable {
         // Results seen so far by a digest of their dimension values; a digest shared by different
         // values only costs a search.
         var seen: [UInt64: Int] = [:]
+        // Each dimension's last value: the next result often has the same, and then reuses it.
+        var recent = [String?](repeating: nil, count: dimensions.count)
         var r = 0
         while try parser.nextElement() {
-            let result = try walkResult(&parser, b, r, unknown: &unknown)
+            let result = try walkResult(&parser, b, r, recent: &recent, unknown: &unknown)
             let digest = Self.digest(identity(of: result))
             var existing = seen[digest]
             if let index = existing, !sameIdentity(results[index], result) {
@@ -130,19 +132,28 @@ public struct PageDecoder: Sendable {
         a.dimensions == b.dimensions && keyMetricSlots.allSatisfy { a.metrics[$0] == b.metrics[$0] }
     }
 
-    /// FNV-1a over the dimension values' UTF-8, each value marked as present or null: much
-    /// cheaper than hashing the array of strings, and only used to find candidates.
+    /// A hash of the dimension values' UTF-8 (eight bytes at a step), each value marked as present
+    /// or null: much cheaper than hashing the array of strings, and only used to find candidates.
     static func digest(_ values: [String?]) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x100_0000_01b3; hash ^= hash >> 29 }
         for value in values {
-            guard let value else { hash = (hash ^ 0xFF) &* 0x100_0000_01b3; continue }
-            for byte in value.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            hash = (hash ^ 0xFE) &* 0x100_0000_01b3
+            guard var value else { mix(0xFF); continue }
+            value.withUTF8 { utf8 in
+                guard let base = utf8.baseAddress else { return }
+                var i = 0
+                while i + 8 <= utf8.count { mix(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)); i += 8 }
+                var tail: UInt64 = 0
+                while i < utf8.count { tail = tail << 8 | UInt64(utf8[i]); i += 1 }
+                mix(tail)
+            }
+            mix(0xFE)
         }
         return hash
     }
 
-    private func walkResult(_ parser: inout JSONParser, _ b: Int, _ r: Int, unknown: inout [String: Int]) throws -> UsageResult {
+    private func walkResult(_ parser: inout JSONParser, _ b: Int, _ r: Int, recent: inout [String?],
+                            unknown: inout [String: Int]) throws -> UsageResult {
         guard parser.nextByte == UInt8(ascii: "{") else {
             let other = try parser.value()
             throw failure(b, r, "results[\(r)]", "expected an object, found \(other.typeName)")
@@ -151,7 +162,6 @@ public struct PageDecoder: Sendable {
         var object: String? = nil
         var dims = [String?](repeating: nil, count: dimensions.count)
         var metrics = [String?](repeating: nil, count: endpoint.metrics.count)
-        var present = [Bool](repeating: false, count: endpoint.metrics.count)
         var sessions: JSONValue? = nil
         var unknownName: String?
         var expected = 0 // results list their fields in the same order: the next one is tried first
@@ -165,6 +175,10 @@ public struct PageDecoder: Sendable {
             }
             switch resultFields[field] {
             case .dimension(let slot):
+                if let previous = recent[slot], parser.skipString(equalTo: previous) {
+                    dims[slot] = previous
+                    continue
+                }
                 let dimension = dimensions[slot]
                 switch try parser.value() {
                 case .null: dims[slot] = nil
@@ -173,14 +187,19 @@ public struct PageDecoder: Sendable {
                     guard text.utf8.count <= Self.maxDimensionBytes else {
                         throw failure(b, r, dimension.rawValue, "\(text.utf8.count) bytes, longer than the \(Self.maxDimensionBytes) a dimension value may have")
                     }
-                    dims[slot] = Self.storable(text)
+                    let stored = Self.storable(text)
+                    dims[slot] = stored
+                    recent[slot] = JSONParser.isReusable(stored) ? stored : nil
                 case .bool(let flag) where dimension.isBoolean: dims[slot] = flag ? "true" : "false"
                 case let other: throw failure(b, r, dimension.rawValue, "expected a \(dimension.isBoolean ? "boolean" : "string") or null, found \(other.typeName)")
                 }
             case .metric(let slot):
                 let metric = endpoint.metrics[slot]
+                if metric.kind == .count, let text = parser.integerText() {
+                    metrics[slot] = text
+                    continue
+                }
                 let value = try parser.value()
-                present[slot] = value != .null
                 switch metric.kind {
                 case .count: metrics[slot] = try integerText(value, b, r, metric.name, required: metric.required)
                 case .decimal: metrics[slot] = try decimal(value, b, r, metric.name)
@@ -198,7 +217,6 @@ public struct PageDecoder: Sendable {
                 let amount = try parser.value()
                 if let slot = amountSlot {
                     metrics[slot] = try decimal(amount["value"], b, r, "amount.value")
-                    present[slot] = metrics[slot] != nil
                 }
                 if let slot = currencySlot {
                     switch amount["currency"] {
@@ -217,9 +235,8 @@ public struct PageDecoder: Sendable {
         guard object == endpoint.resultObject else {
             throw failure(b, r, "object", "expected '\(endpoint.resultObject)', found '\(object)'")
         }
-        if let slot = sessionsSlot, !present[slot], let sessions {
+        if let slot = sessionsSlot, metrics[slot] == nil, let sessions {
             metrics[slot] = try integerText(sessions, b, r, "num_sessions", required: true)
-            present[slot] = true
         }
         for (slot, metric) in endpoint.metrics.enumerated() where metric.required && metrics[slot] == nil {
             throw failure(b, r, metric.name, "required but missing")

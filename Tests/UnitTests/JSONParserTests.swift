@@ -48,4 +48,53 @@ struct JSONParserTests {
         var walker = JSONParser(walking: Array(deep.utf8))
         #expect(throws: JSONSyntaxError.self) { try walker.skipValue() }
     }
+
+    /// The walker's fast path for integers gives the text the general path would, and leaves to
+    /// the general path (moving nothing) whatever it does not take.
+    @Test(arguments: [("17,", "17"), ("0 ,", "0"), ("-0,", "0"), ("-42}", "-42"), ("999999999999999999,", "999999999999999999")])
+    func integerFastPathTakesPlainIntegers(json: String, expected: String) {
+        var walker = JSONParser(walking: Array(json.utf8))
+        let text = walker.integerText()
+        #expect(text == expected)
+        #expect(walker.nextByte == UInt8(ascii: json.hasSuffix("}") ? "}" : ","))
+    }
+
+    @Test(arguments: ["1.5,", "1e3,", "2E-1,", "01,", "-,", "\"7\",", "null,", "1234567890123456789,", "42", "-"])
+    func integerFastPathLeavesTheRest(json: String) throws {
+        var walker = JSONParser(walking: Array(json.utf8))
+        let text = walker.integerText()
+        #expect(text == nil)
+        #expect(walker.offset == 0, "nothing consumed")
+    }
+
+    /// A string equal to the one given is passed over only when its bytes are exactly that text.
+    @Test func reusedStringsMatchOnlyTheirOwnBytes() throws {
+        var walker = JSONParser(walking: Array(#"["proj_a", "proj_ab", "proj_\u0061", "proj_a"]"#.utf8))
+        try walker.beginArray()
+        var matched: [Bool] = []
+        while try walker.nextElement() {
+            let same = walker.skipString(equalTo: "proj_a")
+            matched.append(same)
+            if !same { _ = try walker.value() }
+        }
+        // A longer string, and the same text written with an escape, go the general way.
+        #expect(matched == [true, false, false, true])
+        #expect(JSONParser.isReusable("proj_a") && !JSONParser.isReusable("a\"b") && !JSONParser.isReusable("a\\b") && !JSONParser.isReusable("a\nb"))
+    }
+
+    /// The expected key is matched in place, and anything else is matched the long way.
+    @Test func keysMatchWithAndWithoutTheHint() throws {
+        let keys = KeyTable(["a", "ab", "q\"uote"])
+        var walker = JSONParser(walking: Array(#"{"ab": 1, "a": 2, "a\u0062": 3, "abc": 4, "q\"uote": 5}"#.utf8))
+        try walker.beginObject()
+        var unknown: String?
+        var found: [Int] = []
+        var hint = 0
+        while let index = try walker.nextKey(in: keys, unknown: &unknown, hint: hint) {
+            found.append(index)
+            hint = 1 // always expect "ab"
+            try walker.skipValue()
+        }
+        #expect(found == [1, 0, 1, 3, 2])
+    }
 }
