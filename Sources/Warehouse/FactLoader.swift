@@ -74,16 +74,15 @@ public struct FactLoader {
         let copy = "COPY \(sliceIsEmpty ? table : stage) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
         // Absent dimensions: -1 when grouped by it (the API said null), 0 when not grouped.
         let grouped = Set(spec.groupBy)
-        let absent = dimensions.map { grouped.contains($0) ? -1 : 0 }
-        var known = [[String: Int]](repeating: [:], count: dimensions.count)
+        var known = DimensionKeys(absent: dimensions.map { grouped.contains($0) ? -1 : 0 })
         var keys: [Int] = []
         var rows = 0
         var pending = try next()
         while let first = pending {
             // Natural ids seen for the first time get their keys here, between COPYs.
             for (d, dimension) in dimensions.enumerated() {
-                let missing = Set(first.results.compactMap { $0.dimensions[d] }.filter { known[d][$0] == nil })
-                if !missing.isEmpty { known[d].merge(try resolve(table: dimension.table, ids: missing)) { $1 } }
+                let missing = Set(first.results.compactMap { $0.dimensions[d] }.filter { known.byID[d][$0] == nil })
+                if !missing.isEmpty { known.byID[d].merge(try resolve(table: dimension.table, ids: missing)) { $1 } }
             }
             try connection.copyIn(binary: copy) { writer in
                 while let bucket = pending {
@@ -91,7 +90,7 @@ public struct FactLoader {
                         throw OutOfWindow(bucketStart: bucket.startTime, window: window)
                     }
                     guard slice.contains(bucket.startTime) else { pending = try next(); continue }
-                    guard Self.keys(of: bucket, known: known, absent: absent, into: &keys) else { return } // a new id: resolve it first
+                    guard known.keys(of: bucket, into: &keys) else { return } // a new id: resolve it first
                     for (r, result) in bucket.results.enumerated() {
                         try writer.beginRow(fields: columns.count)
                         try writer.append(int32: streamID)
@@ -121,20 +120,35 @@ public struct FactLoader {
         return rows
     }
 
-    /// The dimension keys of every result of `bucket`, row-major into `keys`; false when an id has no key yet.
-    private static func keys(of bucket: UsageBucket, known: [[String: Int]], absent: [Int], into keys: inout [Int]) -> Bool {
-        keys.removeAll(keepingCapacity: true)
-        for result in bucket.results {
-            for (d, id) in result.dimensions.enumerated() {
-                if let id {
-                    guard let key = known[d][id] else { return false }
+    /// The surrogate keys of the natural ids met so far in a load, by dimension.
+    struct DimensionKeys {
+        var byID: [[String: Int]]
+        /// The key of an absent value: -1 when grouped by the dimension (the API said null), 0 when not grouped.
+        let absent: [Int]
+        /// Each dimension's last id and key: consecutive results often share them (and the
+        /// decoder gives them the same String, which compares at once).
+        private var last: [(id: String, key: Int)?]
+
+        init(absent: [Int]) {
+            self.absent = absent
+            byID = Array(repeating: [:], count: absent.count)
+            last = Array(repeating: nil, count: absent.count)
+        }
+
+        /// The dimension keys of every result of `bucket`, row-major into `keys`; false when an id has no key yet.
+        mutating func keys(of bucket: UsageBucket, into keys: inout [Int]) -> Bool {
+            keys.removeAll(keepingCapacity: true)
+            for result in bucket.results {
+                for (d, id) in result.dimensions.enumerated() {
+                    guard let id else { keys.append(absent[d]); continue }
+                    if let last = last[d], last.id == id { keys.append(last.key); continue }
+                    guard let key = byID[d][id] else { return false }
+                    last[d] = (id, key)
                     keys.append(key)
-                } else {
-                    keys.append(absent[d])
                 }
             }
+            return true
         }
-        return true
     }
 
     /// Makes the slice equal to the staged rows: inserts and updates what differs, deletes what vanished.
