@@ -76,6 +76,7 @@ public struct FactLoader {
         let grouped = Set(spec.groupBy)
         var known = DimensionKeys(absent: dimensions.map { grouped.contains($0) ? -1 : 0 })
         var keys: [Int] = []
+        var order: [Int] = []
         var rows = 0
         var pending = try next()
         while let first = pending {
@@ -91,7 +92,9 @@ public struct FactLoader {
                     }
                     guard slice.contains(bucket.startTime) else { pending = try next(); continue }
                     guard known.keys(of: bucket, into: &keys) else { return } // a new id: resolve it first
-                    for (r, result) in bucket.results.enumerated() {
+                    Self.primaryKeyOrder(of: bucket, keys: keys, width: dimensions.count, keyMetricSlots: keyMetricSlots, into: &order)
+                    for r in order {
+                        let result = bucket.results[r]
                         try writer.beginRow(fields: columns.count)
                         try writer.append(int32: streamID)
                         try writer.append(int32: organizationKey)
@@ -148,6 +151,23 @@ public struct FactLoader {
                 }
             }
             return true
+        }
+    }
+
+    /// The bucket's results in the order of the fact table's primary key (dimension keys, then a
+    /// key metric's text): the index then grows at its right edge, where PostgreSQL inserts
+    /// without searching the tree (a sixth of the server's work for a COPY, measured).
+    static func primaryKeyOrder(of bucket: UsageBucket, keys: [Int], width: Int, keyMetricSlots: Set<Int>, into order: inout [Int]) {
+        order.removeAll(keepingCapacity: true)
+        order.append(contentsOf: bucket.results.indices)
+        keys.withUnsafeBufferPointer { keys in
+            order.sort { a, b in
+                for d in 0..<width where keys[a * width + d] != keys[b * width + d] { return keys[a * width + d] < keys[b * width + d] }
+                for slot in keyMetricSlots.sorted() where bucket.results[a].metrics[slot] != bucket.results[b].metrics[slot] {
+                    return (bucket.results[a].metrics[slot] ?? "") < (bucket.results[b].metrics[slot] ?? "")
+                }
+                return a < b
+            }
         }
     }
 
