@@ -198,28 +198,31 @@ extension JSONParser {
 // MARK: - Fast paths for walkers reading many small values
 
 extension JSONParser {
-    /// The integer that starts here, as its canonical text (`-0` is `0`), when it is written as a
-    /// plain integer that fits 64 bits; the parser then stands past it. Anything else (a fraction,
-    /// an exponent, a string, an integer too large, invalid JSON) returns nil and moves nothing:
-    /// the caller reads the value the general way, which names what is wrong.
-    public mutating func integerText() -> String? {
+    /// The integer that starts here, when it is written as a plain integer of at most 18 digits
+    /// (so it fits 64 bits); the parser then stands past it. Anything else (a fraction, an
+    /// exponent, a string, a longer integer, invalid JSON) returns nil and moves nothing: the
+    /// caller reads the value the general way, which names what is wrong.
+    public mutating func plainInteger() -> Int64? {
         var end = index
-        if end < bytes.count, bytes[end] == UInt8(ascii: "-") { end += 1 }
+        let negative = end < bytes.count && bytes[end] == UInt8(ascii: "-")
+        if negative { end += 1 }
         let digitsStart = end
-        while end < bytes.count, bytes[end] >= 0x30, bytes[end] <= 0x39 { end += 1 }
+        var magnitude: Int64 = 0
+        while end < bytes.count, bytes[end] >= 0x30, bytes[end] <= 0x39, end - digitsStart < 19 {
+            magnitude = magnitude &* 10 &+ Int64(bytes[end] &- 0x30) // at most 18 digits: no overflow
+            end += 1
+        }
         let digits = end - digitsStart
-        // Beyond 18 digits the 64-bit check is left to the general path; a leading zero is valid only alone.
-        guard digits > 0, digits <= 18, bytes[digitsStart] != 0x30 || digits == 1 else { return nil }
-        // A number running to the end of the buffered bytes may go on in bytes not read yet.
-        guard end < bytes.count else { return nil }
+        // A leading zero is valid only alone; a number running to the end of the buffered bytes
+        // may go on in bytes not read yet.
+        guard digits > 0, digits <= 18, bytes[digitsStart] != 0x30 || digits == 1, end < bytes.count else { return nil }
         switch bytes[end] {
-        case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): return nil
+        case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), 0x30...0x39: return nil
         default: break
         }
-        let text = digits == 1 && bytes[digitsStart] == 0x30 ? "0" : String(decoding: bytes[index..<end], as: UTF8.self)
         index = end
         skipWhitespace()
-        return text
+        return negative ? -magnitude : magnitude
     }
 
     /// Passes over the string that starts here when its bytes, written without escapes, are

@@ -11,6 +11,10 @@ public struct PageDecoder: Sendable {
     private let amountSlot: Int?, currencySlot: Int?, sessionsSlot: Int?
     /// Metric slots that are part of a result's identity (`Endpoint.keyMetrics`).
     private let keyMetricSlots: [Int]
+    /// Each metric slot's kind, and the slots a result must fill: read for every result, so kept
+    /// apart from the `Metric`s (whose names would be retained and released at each look).
+    private let metricKinds: [Metric.Kind]
+    private let requiredSlots: [Int]
     /// The fields of a result the decoder reads, matched in place (see `JSONParser.nextKey(in:)`).
     private let resultKeys: KeyTable
     private let resultFields: [ResultField]
@@ -24,6 +28,8 @@ public struct PageDecoder: Sendable {
         currencySlot = metricNames.firstIndex(of: "currency")
         sessionsSlot = metricNames.firstIndex(of: "num_sessions")
         keyMetricSlots = endpoint.keyMetrics.compactMap { metricNames.firstIndex(of: $0) }
+        metricKinds = endpoint.metrics.map(\.kind)
+        requiredSlots = endpoint.metrics.indices.filter { endpoint.metrics[$0].required }
         var fields: [(String, ResultField)] = dimensions.enumerated().map { ($1.rawValue, .dimension($0)) }
         for (slot, metric) in endpoint.metrics.enumerated() where !["amount", "currency"].contains(metric.name) {
             if !fields.contains(where: { $0.0 == metric.name }) { fields.append((metric.name, .metric(slot))) }
@@ -125,11 +131,11 @@ public struct PageDecoder: Sendable {
     /// What makes two results of a bucket the same group: their dimension values, and for costs
     /// their currency.
     private func identity(of result: UsageResult) -> [String?] {
-        keyMetricSlots.isEmpty ? result.dimensions : result.dimensions + keyMetricSlots.map { result.metrics[$0] }
+        keyMetricSlots.isEmpty ? result.dimensions : result.dimensions + keyMetricSlots.map { result.values[$0]?.text }
     }
 
     private func sameIdentity(_ a: UsageResult, _ b: UsageResult) -> Bool {
-        a.dimensions == b.dimensions && keyMetricSlots.allSatisfy { a.metrics[$0] == b.metrics[$0] }
+        a.dimensions == b.dimensions && keyMetricSlots.allSatisfy { a.values[$0] == b.values[$0] }
     }
 
     /// A hash of the dimension values' UTF-8 (eight bytes at a step), each value marked as present
@@ -161,7 +167,7 @@ public struct PageDecoder: Sendable {
         try parser.beginObject()
         var object: String? = nil
         var dims = [String?](repeating: nil, count: dimensions.count)
-        var metrics = [String?](repeating: nil, count: endpoint.metrics.count)
+        var metrics = [MetricValue?](repeating: nil, count: metricKinds.count)
         var sessions: JSONValue? = nil
         var unknownName: String?
         var expected = 0 // results list their fields in the same order: the next one is tried first
@@ -194,19 +200,19 @@ public struct PageDecoder: Sendable {
                 case let other: throw failure(b, r, dimension.rawValue, "expected a \(dimension.isBoolean ? "boolean" : "string") or null, found \(other.typeName)")
                 }
             case .metric(let slot):
-                let metric = endpoint.metrics[slot]
-                if metric.kind == .count, let text = parser.integerText() {
-                    metrics[slot] = text
+                if metricKinds[slot] == .count, let number = parser.plainInteger() {
+                    metrics[slot] = .count(number)
                     continue
                 }
+                let metric = endpoint.metrics[slot]
                 let value = try parser.value()
                 switch metric.kind {
-                case .count: metrics[slot] = try integerText(value, b, r, metric.name, required: metric.required)
-                case .decimal: metrics[slot] = try decimal(value, b, r, metric.name)
+                case .count: metrics[slot] = try integer(value, b, r, metric.name, required: metric.required).map(MetricValue.count)
+                case .decimal: metrics[slot] = try decimal(value, b, r, metric.name).map(MetricValue.text)
                 case .text:
                     switch value {
                     case .null: metrics[slot] = nil
-                    case .string(let text): metrics[slot] = Self.storable(text)
+                    case .string(let text): metrics[slot] = .text(Self.storable(text))
                     case let other: throw failure(b, r, metric.name, "expected a string or null, found \(other.typeName)")
                     }
                 }
@@ -216,12 +222,12 @@ public struct PageDecoder: Sendable {
             case .amount:
                 let amount = try parser.value()
                 if let slot = amountSlot {
-                    metrics[slot] = try decimal(amount["value"], b, r, "amount.value")
+                    metrics[slot] = try decimal(amount["value"], b, r, "amount.value").map(MetricValue.text)
                 }
                 if let slot = currencySlot {
                     switch amount["currency"] {
                     case nil, .null?: metrics[slot] = nil
-                    case .string(let text)?: metrics[slot] = Self.storable(text)
+                    case .string(let text)?: metrics[slot] = .text(Self.storable(text))
                     case let other?: throw failure(b, r, "currency", "expected a string or null, found \(other.typeName)")
                     }
                 }
@@ -236,19 +242,12 @@ public struct PageDecoder: Sendable {
             throw failure(b, r, "object", "expected '\(endpoint.resultObject)', found '\(object)'")
         }
         if let slot = sessionsSlot, metrics[slot] == nil, let sessions {
-            metrics[slot] = try integerText(sessions, b, r, "num_sessions", required: true)
+            metrics[slot] = try integer(sessions, b, r, "num_sessions", required: true).map(MetricValue.count)
         }
-        for (slot, metric) in endpoint.metrics.enumerated() where metric.required && metrics[slot] == nil {
-            throw failure(b, r, metric.name, "required but missing")
+        for slot in requiredSlots where metrics[slot] == nil {
+            throw failure(b, r, endpoint.metrics[slot].name, "required but missing")
         }
-        return UsageResult(dimensions: dims, metrics: metrics)
-    }
-
-    /// A count as exact text: the document's own digits, once checked to be a 64-bit integer.
-    private func integerText(_ value: JSONValue?, _ b: Int, _ r: Int?, _ field: String, required: Bool) throws -> String? {
-        guard case .number(let text)? = value else { return try integer(value, b, r, field, required: required).map(String.init) }
-        guard let number = Int64(text) else { throw failure(b, r, field, "expected a 64-bit integer, found \(text)") }
-        return number == 0 ? "0" : text // "-0" is the only other spelling of a JSON integer
+        return UsageResult(dimensions: dims, values: metrics)
     }
 
     func integer(_ value: JSONValue?, _ b: Int, _ r: Int?, _ field: String, required: Bool) throws -> Int64? {
@@ -284,23 +283,22 @@ public struct PageDecoder: Sendable {
     private func merge(_ a: UsageResult, _ b: UsageResult, _ bucket: Int, _ result: Int) throws -> UsageResult {
         var merged = a
         for (i, metric) in endpoint.metrics.enumerated() {
-            switch (a.metrics[i], b.metrics[i]) {
-            case (nil, let y): merged.metrics[i] = y
-            case (let x, nil): merged.metrics[i] = x
+            switch (a.values[i], b.values[i]) {
+            case (nil, let y): merged.values[i] = y
+            case (let x, nil): merged.values[i] = x
+            case let (.count(x)?, .count(y)?):
+                let (sum, overflow) = x.addingReportingOverflow(y)
+                guard !overflow else { throw failure(bucket, result, metric.name, "sum overflows 64 bits") }
+                merged.values[i] = .count(sum)
             case let (x?, y?):
                 switch metric.kind {
-                case .count:
-                    guard let ix = Int64(x), let iy = Int64(y) else { throw failure(bucket, result, metric.name, "cannot sum \(x) and \(y)") }
-                    let (sum, overflow) = ix.addingReportingOverflow(iy)
-                    guard !overflow else { throw failure(bucket, result, metric.name, "sum overflows 64 bits") }
-                    merged.metrics[i] = String(sum)
-                case .decimal:
-                    guard let dx = DecimalText(x), let dy = DecimalText(y) else {
-                        throw failure(bucket, result, metric.name, "cannot sum \(x) and \(y)")
+                case .count, .decimal:
+                    guard let dx = DecimalText(x.text), let dy = DecimalText(y.text) else {
+                        throw failure(bucket, result, metric.name, "cannot sum \(x.text) and \(y.text)")
                     }
-                    merged.metrics[i] = (dx + dy).text
+                    merged.values[i] = .text((dx + dy).text)
                 case .text:
-                    merged.metrics[i] = x == y ? x : nil
+                    merged.values[i] = x == y ? x : nil
                 }
             }
         }

@@ -25,10 +25,28 @@ public struct UsageBucket: Sendable {
 }
 
 /// One result: dimension values in `Endpoint.resultDimensions` order (nil = the API said null)
-/// and metric values as exact text in `Endpoint.metrics` order (nil = omitted or null).
+/// and metric values in `Endpoint.metrics` order (nil = omitted or null).
 public struct UsageResult: Sendable, Equatable {
     public var dimensions: [String?]
-    public var metrics: [String?]
+    public var values: [MetricValue?]
+
+    /// The metric values as exact text (a count in its decimal digits).
+    public var metrics: [String?] { values.map { $0?.text } }
+}
+
+/// A metric's value as decoded: a count as its integer (checked to fit 64 bits), a decimal or a
+/// text as its exact text (a decimal never passes through `Double`).
+public enum MetricValue: Sendable, Equatable {
+    case count(Int64)
+    case text(String)
+
+    /// The value's exact text.
+    public var text: String {
+        switch self {
+        case .count(let number): String(number)
+        case .text(let text): text
+        }
+    }
 }
 
 /// A response that does not match its endpoint's schema, located precisely.

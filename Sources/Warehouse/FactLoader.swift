@@ -94,7 +94,6 @@ public struct FactLoader {
                     guard known.keys(of: bucket, into: &keys) else { return } // a new id: resolve it first
                     Self.primaryKeyOrder(of: bucket, keys: keys, width: dimensions.count, keyMetricSlots: keyMetricSlots, into: &order)
                     for r in order {
-                        let result = bucket.results[r]
                         try writer.beginRow(fields: columns.count)
                         try writer.append(int32: streamID)
                         try writer.append(int32: organizationKey)
@@ -102,12 +101,14 @@ public struct FactLoader {
                         try writer.append(timestamp: bucket.endTime)
                         try writer.append(text: spec.width.rawValue)
                         for d in 0..<dimensions.count { try writer.append(int32: keys[r * dimensions.count + d]) }
-                        for (slot, value) in result.metrics.enumerated() {
-                            guard let value = value ?? (keyMetricSlots.contains(slot) ? "" : nil) else { try writer.appendNull(); continue }
-                            switch metricKinds[slot] {
-                            case .count: try writer.append(int64Text: value)
-                            case .decimal: try writer.append(numericText: value)
-                            case .text: try writer.append(text: value)
+                        for (slot, value) in bucket.results[r].values.enumerated() {
+                            switch (metricKinds[slot], value) {
+                            case (_, nil) where keyMetricSlots.contains(slot): try writer.append(text: "") // part of the key: never NULL
+                            case (_, nil): try writer.appendNull()
+                            case (.count, .count(let number)?): try writer.append(int64: number)
+                            case (.count, let value?): try writer.append(int64Text: value.text)
+                            case (.decimal, let value?): try writer.append(numericText: value.text)
+                            case (_, let value?): try writer.append(text: value.text)
                             }
                         }
                     }
@@ -163,8 +164,8 @@ public struct FactLoader {
         keys.withUnsafeBufferPointer { keys in
             order.sort { a, b in
                 for d in 0..<width where keys[a * width + d] != keys[b * width + d] { return keys[a * width + d] < keys[b * width + d] }
-                for slot in keyMetricSlots.sorted() where bucket.results[a].metrics[slot] != bucket.results[b].metrics[slot] {
-                    return (bucket.results[a].metrics[slot] ?? "") < (bucket.results[b].metrics[slot] ?? "")
+                for slot in keyMetricSlots.sorted() where bucket.results[a].values[slot] != bucket.results[b].values[slot] {
+                    return (bucket.results[a].values[slot]?.text ?? "") < (bucket.results[b].values[slot]?.text ?? "")
                 }
                 return a < b
             }
