@@ -48,6 +48,7 @@ TARGETS = {
     "local-log-line": (seeds("local-log-line"), 1024),
     "time-text": (seeds("time-text"), 64),
     "decimal-text": (seeds("decimal-text"), 256),
+    "numeric-binary": (seeds("decimal-text"), 256),
 }
 JSON_TARGETS = {"json-tree", "json-walk", "usage-page", "costs-page", "page-stream", "directory-page", "api-error"}
 

@@ -25,6 +25,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case localLogLine = "local-log-line"
     case timeText = "time-text"
     case decimalText = "decimal-text"
+    case numericBinary = "numeric-binary"
 
     /// Two readings of one input that should agree and do not: a bug, not bad input.
     public struct Finding: Error, CustomStringConvertible {
@@ -56,6 +57,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .localLogLine: try Self.localLogLine(bytes)
         case .timeText: try Self.timeText(bytes)
         case .decimalText: try Self.decimalText(bytes)
+        case .numericBinary: try Self.numericBinary(bytes)
         }
     }
 
@@ -237,6 +239,25 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         if let zero, (first + zero) != first { throw Finding(description: "\(text) + 0 changed it") }
         if parts.count > 1, let second = DecimalText(parts[1]) {
             guard (first + second).text == (second + first).text else { throw Finding(description: "\(text): addition not commutative") }
+        }
+    }
+}
+
+extension FuzzTarget {
+    /// The binary `numeric` of COPY from decimal text: never a trap; every amount the decoder
+    /// accepts (`DecimalText`) has a binary form, the same value as its plain spelling has, with
+    /// digits in 0...9999 and none of them a leading or trailing zero.
+    static func numericBinary(_ bytes: [UInt8]) throws(Finding) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let binary = NumericBinary(text)
+        guard let decimal = DecimalText(text) else { return }
+        guard let binary else { throw Finding(description: "\(text.prefix(80)) is a decimal without a binary numeric") }
+        guard binary.digits.allSatisfy({ (0...9999).contains($0) }), binary.digits.first != 0, binary.digits.last != 0 else {
+            throw Finding(description: "\(text.prefix(80)): digits \(binary.digits.prefix(8)) out of form")
+        }
+        guard let plain = NumericBinary(decimal.text) else { throw Finding(description: "\(decimal.text.prefix(80)) has no binary numeric") }
+        guard (plain.negative, plain.weight, plain.digits) == (binary.negative, binary.weight, binary.digits) else {
+            throw Finding(description: "\(text.prefix(80)) and its plain spelling \(decimal.text.prefix(80)) differ in binary")
         }
     }
 }

@@ -5,18 +5,18 @@
 /// Made from number text exactly as PostgreSQL's text input reads it, so a value sent in binary
 /// equals the one its text would have given, display scale included: `12.50` keeps scale 2,
 /// `1.5e-7` has scale 8, `1.5e3` scale 0, and zero is never negative.
-struct NumericBinary: Equatable {
-    var negative: Bool
-    var weight: Int16
-    var displayScale: Int16
-    var digits: [Int16]
+public struct NumericBinary: Equatable, Sendable {
+    public var negative: Bool
+    public var weight: Int16
+    public var displayScale: Int16
+    public var digits: [Int16]
 
     /// Largest display scale the format carries (NUMERIC_DSCALE_MASK).
     static let maxDisplayScale = 0x3FFF
 
     /// Parses `-?digits(.digits)?([eE][+-]?digits)?`; nil for other text and for values beyond
     /// what the binary form holds.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         var decimal: [UInt8] = []
         var fractionDigits = 0
         var sign = false
