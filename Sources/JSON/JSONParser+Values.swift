@@ -1,12 +1,6 @@
 // The recursive-descent half of `JSONParser`: values, strings (escapes, surrogates) and numbers;
 // and the fast paths a walker takes for the small values it reads most.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 extension JSONParser {
     mutating func parseValue() throws -> JSONValue {
         guard index < bytes.count else { throw fail("unexpected end of input") }
@@ -225,6 +219,20 @@ extension JSONParser {
         return negative ? -magnitude : magnitude
     }
 
+    /// The string that starts here when it is written without escapes (so it holds no quote,
+    /// backslash or control character); the parser then stands past it. Otherwise (an escape, not
+    /// a string, a string running past the buffered bytes) nil, and nothing moved.
+    public mutating func plainString() -> String? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        var end = index + 1
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+        let text = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
+        index = end + 1
+        skipWhitespace()
+        return text
+    }
+
     /// Passes over the string that starts here when its bytes, written without escapes, are
     /// exactly `text`'s, and says so; otherwise moves nothing and returns false. For walkers that
     /// meet the same values again and again: the earlier String is reused, no new one is built.
@@ -236,7 +244,7 @@ extension JSONParser {
             guard end < bytes.count, bytes[index] == UInt8(ascii: "\""), bytes[end] == UInt8(ascii: "\"") else { return false }
             return bytes.withUnsafeBufferPointer { all in
                 guard let a = all.baseAddress, let b = utf8.baseAddress else { return utf8.isEmpty }
-                return memcmp(a + index + 1, b, utf8.count) == 0
+                return equalBytes(a + index + 1, b, utf8.count)
             }
         }
         guard matched else { return false }

@@ -26,8 +26,10 @@ public struct JSONParser {
     public static let defaultReadAhead = 256 * 1024
     var readAhead = JSONParser.defaultReadAhead
     var depth = 0
-    /// For walking: whether the innermost open container has had no member yet.
-    var firstMember: [Bool] = []
+    /// For walking: whether the innermost open container has had no member yet (read at every
+    /// member, so a plain property), and the same for each container around it.
+    var firstMember = false
+    var outerFirstMembers: [Bool] = []
 
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         var parser = JSONParser(bytes: bytes)
@@ -159,7 +161,8 @@ public struct JSONParser {
         depth += 1
         guard depth < 512 else { throw fail("nesting too deep") }
         index += 1
-        firstMember.append(true)
+        outerFirstMembers.append(firstMember)
+        firstMember = true
     }
 
     /// Past the separator to the next member of the open container (true), or past its end (false).
@@ -171,17 +174,17 @@ public struct JSONParser {
         if bytes[index] == closing {
             index += 1
             depth -= 1
-            firstMember.removeLast()
+            firstMember = outerFirstMembers.popLast() ?? false
             skipWhitespace()
             return false
         }
-        if !firstMember[firstMember.count - 1] {
+        if !firstMember {
             guard bytes[index] == UInt8(ascii: ",") else { throw fail("expected ',' or '\(Character(Unicode.Scalar(closing)))'") }
             index += 1
             skipWhitespace()
             try ensureReadAhead()
         }
-        firstMember[firstMember.count - 1] = false
+        firstMember = false
         return true
     }
 
@@ -258,7 +261,10 @@ public struct JSONParser {
         return JSONSyntaxError(offset: base + index, reason: reason)
     }
 
+    @inline(__always)
     mutating func skipWhitespace() {
+        // Compact documents have none: one look settles it.
+        guard index < bytes.count, bytes[index] <= 0x20 else { return }
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
             index += 1
         }

@@ -186,13 +186,17 @@ public struct PageDecoder: Sendable {
                     continue
                 }
                 let dimension = dimensions[slot]
+                if let text = parser.plainString() {
+                    // Written without escapes: nothing to make storable, and reusable as it is.
+                    guard text.utf8.count <= Self.maxDimensionBytes else { throw tooLong(b, r, dimension, text) }
+                    dims[slot] = text
+                    recent[slot] = text
+                    continue
+                }
                 switch try parser.value() {
                 case .null: dims[slot] = nil
                 case .string(let text):
-                    // Dimension values are keys of indexed dimension tables: PostgreSQL's btree holds about 2.7 KB.
-                    guard text.utf8.count <= Self.maxDimensionBytes else {
-                        throw failure(b, r, dimension.rawValue, "\(text.utf8.count) bytes, longer than the \(Self.maxDimensionBytes) a dimension value may have")
-                    }
+                    guard text.utf8.count <= Self.maxDimensionBytes else { throw tooLong(b, r, dimension, text) }
                     let stored = Self.storable(text)
                     dims[slot] = stored
                     recent[slot] = JSONParser.isReusable(stored) ? stored : nil
@@ -333,6 +337,11 @@ public struct PageDecoder: Sendable {
     public static func storable(_ text: String) -> String {
         guard text.utf8.contains(0) else { return text }
         return String(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : Character($0) })
+    }
+
+    /// Dimension values are keys of indexed dimension tables: PostgreSQL's btree holds about 2.7 KB.
+    private func tooLong(_ b: Int, _ r: Int, _ dimension: Dimension, _ text: String) -> DecodeError {
+        failure(b, r, dimension.rawValue, "\(text.utf8.count) bytes, longer than the \(Self.maxDimensionBytes) a dimension value may have")
     }
 
     func failure(_ bucket: Int?, _ result: Int?, _ field: String, _ reason: String) -> DecodeError {

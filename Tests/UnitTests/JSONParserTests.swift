@@ -68,6 +68,26 @@ struct JSONParserTests {
         #expect(walker.offset == 0, "nothing consumed")
     }
 
+    /// Strings written without escapes are read in place; the rest go the general way, untouched.
+    @Test func plainStringsOnlyTakeWhatNeedsNoDecoding() throws {
+        var walker = JSONParser(walking: Array(#"["proj_a", "caf\u00e9", "tab\there", "", 7]"#.utf8))
+        try walker.beginArray()
+        var read: [String?] = []
+        while try walker.nextElement() {
+            let start = walker.offset
+            let plain = walker.plainString()
+            read.append(plain)
+            if plain == nil {
+                #expect(walker.offset == start, "nothing consumed")
+                try walker.skipValue()
+            }
+        }
+        #expect(read == ["proj_a", nil, nil, "", nil])
+        var unterminated = JSONParser(walking: Array(#""abc"#.utf8))
+        let cut = unterminated.plainString()
+        #expect(cut == nil)
+    }
+
     /// A string equal to the one given is passed over only when its bytes are exactly that text.
     @Test func reusedStringsMatchOnlyTheirOwnBytes() throws {
         var walker = JSONParser(walking: Array(#"["proj_a", "proj_ab", "proj_\u0061", "proj_a"]"#.utf8))
