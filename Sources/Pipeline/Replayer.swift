@@ -43,7 +43,7 @@ public struct Replayer {
             }
             return summary
         }
-        let queue = Mutex<[Runner.Job]>(jobs.reversed())
+        let queue = Mutex<[Runner.Job]>(Self.spreadOut(jobs, over: min(parallelism, jobs.count)).reversed())
         let logger = self.logger
         return ConnectedWorkers.run(count: min(parallelism, jobs.count), databaseURL: databaseURL, abandon: { queue.withLock { q in let n = q.count; q.removeAll(); return n } }) { connection, dimensions, summary in
             let replayer = Replayer(connection: connection, dimensions: dimensions, logger: logger)
@@ -51,6 +51,17 @@ public struct Replayer {
                 if StopSignal.isRequested { summary.interrupted = true; return }
                 summary.add(replayer.replayRecorded(job))
             }
+        }
+    }
+
+    /// The jobs (in time order) cut into `runs` consecutive runs, then dealt one from each run in
+    /// turn: workers taking them in this order load windows far apart in time, so each appends
+    /// at the right edge of its own month partition's index instead of all inserting into one.
+    static func spreadOut<Job>(_ jobs: [Job], over runs: Int) -> [Job] {
+        guard runs > 1 else { return jobs }
+        let length = (jobs.count + runs - 1) / runs
+        return (0..<length).flatMap { step in
+            (0..<runs).compactMap { run in run * length + step < jobs.count ? jobs[run * length + step] : nil }
         }
     }
 

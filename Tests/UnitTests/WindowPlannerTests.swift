@@ -1,4 +1,4 @@
-import Pipeline
+@testable import Pipeline
 import Testing
 import UsageAPI
 
@@ -63,5 +63,17 @@ struct WindowPlannerTests {
         #expect(plan.windows.allSatisfy { $0.start >= limit + WindowPlanner.servedMargin })
         #expect(plan.aligned.start % width.seconds == 0)
         #expect(plan.widenedNotice?.contains("serves only the last year") == true)
+    }
+}
+
+@Suite("Replay order")
+struct ReplayOrderTests {
+    /// Workers are dealt windows from runs far apart in time; every window exactly once.
+    @Test(arguments: [(10, 2, [0, 5, 1, 6, 2, 7, 3, 8, 4, 9]), (10, 3, [0, 4, 8, 1, 5, 9, 2, 6, 3, 7]),
+                      (3, 8, [0, 1, 2]), (5, 1, [0, 1, 2, 3, 4]), (0, 2, [])])
+    func windowsAreDealtFromRunsFarApart(count: Int, runs: Int, expected: [Int]) {
+        let order = Replayer.spreadOut(Array(0..<count), over: runs)
+        #expect(order == expected)
+        #expect(order.sorted() == Array(0..<count))
     }
 }
