@@ -221,6 +221,10 @@ public struct PageDecoder: Sendable {
                     }
                 }
             case .object:
+                if parser.skipString(equalTo: endpoint.resultObject) {
+                    object = endpoint.resultObject
+                    continue
+                }
                 guard case .string(let text) = try parser.value() else { throw failure(b, r, "object", "missing or not a string") }
                 object = text
             case .amount:
