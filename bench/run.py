@@ -42,6 +42,16 @@ def fresh_database(admin_url, name):
     return url
 
 
+def settle(url, limit=180):
+    """Waits (up to `limit` seconds) until no autovacuum worker runs: the vacuum and analyze a
+    large load sets off would otherwise take CPU from whichever step is timed next."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if psql(url, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'") == "0":
+            return
+        time.sleep(1)
+
+
 def timed_child(args, env):
     """Runs a child; returns (seconds, peak RSS of that child in MiB, completed process)."""
     start = time.perf_counter()
@@ -116,6 +126,7 @@ def minute_buckets(admin_url):
         env = {**sim.environment("org-bench", os.environ, USAGE_ETL_LOG_LEVEL="warning"),
                "DATABASE_URL": fresh_database(admin_url, "bench_minutes")}
         since = TODAY - 7 * DAY
+        settle(env["DATABASE_URL"])
         seconds, rss, _ = timed_child([str(BIN / "usage-etl"), "backfill", "--since", iso(since), "--until", iso(TODAY),
                                        "--endpoint", "completions", "--bucket-width", "1m", "--requests-per-minute", "100000",
                                        "--parallelism", "2"], env)
@@ -146,6 +157,7 @@ def main():
             env = {**env_base, "DATABASE_URL": url}
             since = TODAY - months * 30 * DAY
             sim.reset()
+            settle(url)
             seconds, rss, _ = timed_child([str(BIN / "usage-etl"), "backfill", "--since", iso(since),
                                            "--until", iso(TODAY), "--endpoint", "completions", "--bucket-width", "1h",
                                            "--requests-per-minute", "100000", "--parallelism", "2"], env)
@@ -165,6 +177,7 @@ def main():
 
         # Load from the archive (decode + COPY + merge) against raw COPY of the same rows.
         psql(url, "TRUNCATE warehouse.fact_completions")
+        settle(url)
         replay_seconds, _, _ = timed_child([str(BIN / "usage-etl"), "replay", "--since", iso(TODAY - 200 * DAY), "--until", iso(TODAY),
                                             "--endpoint", "completions"], env)
         rows = int(psql(url, "SELECT count(*) FROM warehouse.fact_completions"))
@@ -175,6 +188,7 @@ def main():
         def raw_copy_seconds(like):
             """Seconds to COPY the dumped rows into a new table created LIKE the fact table with `like`."""
             psql(url, f"DROP TABLE IF EXISTS public.bench_copy; CREATE TABLE public.bench_copy (LIKE warehouse.fact_completions{like})")
+            settle(url)
             start = time.perf_counter()
             with open(dump) as source:
                 subprocess.run(["psql", "-X", "-q", url, "-c", "COPY public.bench_copy FROM STDIN"], stdin=source, check=True)
