@@ -50,6 +50,13 @@ struct CatalogSchemaTests {
         for key in endpoint.factKeyColumns {
             #expect(fact.first { $0.name == key }?.type == "integer", "warehouse.\(endpoint.factTable).\(key) is a surrogate key")
         }
+        // The load sends every column in binary COPY, whose field forms must be the columns' types.
+        let loaded = ["stream_id": "integer", "organization_key": "integer", "bucket_start": "timestamp with time zone",
+                      "bucket_end": "timestamp with time zone", "bucket_width": "text"]
+        for (column, type) in loaded { #expect(fact.first { $0.name == column }?.type == type, "warehouse.\(endpoint.factTable).\(column)") }
+        for metric in endpoint.metrics {
+            #expect(fact.first { $0.name == metric.name }?.type == Self.sqlType(metric), "warehouse.\(endpoint.factTable).\(metric.name)")
+        }
 
         let view = try Self.columns(connection, schema: "analytics", table: endpoint.contractView)
         let expectedView = Self.physicalOrder(["organization_id"] + Self.bucketColumns + endpoint.resultDimensions.map(\.rawValue) + endpoint.metrics.map(\.name),
