@@ -14,6 +14,7 @@ import Warehouse
 /// archive by `usage-etl replay` without a request.
 @Suite("the API as of 2026-11", .serialized)
 struct APIReferenceTests {
+    let harness: SimulatorHarness
     let simulator: APISimulator
     let databaseURL: String
     let connection: PostgresConnection
@@ -22,15 +23,12 @@ struct APIReferenceTests {
     let today = Scratch.today
 
     init() throws {
-        let harness = try SimulatorHarness(database: "test_api_reference")
+        harness = try SimulatorHarness(database: "test_api_reference")
         (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
         scratch = try Scratch.directory("usage-etl-ref")
     }
 
-    func run(_ arguments: [String]) throws -> (Int32, String) {
-        try UsageETLProcess.run(arguments, environment: UsageETLProcess.environment(baseURL: simulator.baseURL!, databaseURL: databaseURL,
-                                                                                    ["OPENAI_ORGANIZATION": "org-test"]))
-    }
+    func run(_ arguments: [String]) throws -> (Int32, String) { try harness.run(arguments) }
 
     /// A metric's ground truth over `[from, to)` at `1d`, per value of `groupBy`'s first dimension.
     func truth(_ endpoint: Endpoint, _ metric: String, from: Int64, to: Int64, by dimension: UsageAPI.Dimension) -> [String: Int64] {

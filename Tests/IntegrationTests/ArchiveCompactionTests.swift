@@ -8,20 +8,18 @@ import UsageAPI
 /// Issue 23: `usage-etl archive compact` makes the archive smaller and changes nothing it holds.
 @Suite("archive compaction", .serialized)
 struct ArchiveCompactionTests {
+    let harness: SimulatorHarness
     let simulator: APISimulator
     let databaseURL: String
     let connection: PostgresConnection
     let today = Scratch.today
 
     init() throws {
-        let harness = try SimulatorHarness(database: "test_archive_compaction")
+        harness = try SimulatorHarness(database: "test_archive_compaction")
         (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
     }
 
-    func run(_ arguments: [String]) throws -> (Int32, String) {
-        try UsageETLProcess.run(arguments, environment: UsageETLProcess.environment(baseURL: simulator.baseURL!, databaseURL: databaseURL,
-                                                                                    ["OPENAI_ORGANIZATION": "org-test"]))
-    }
+    func run(_ arguments: [String]) throws -> (Int32, String) { try harness.run(arguments) }
 
     func facts() throws -> String? {
         try connection.query("SELECT count(*) || ' ' || md5(string_agg(f::text, E'\\n' ORDER BY f::text)) FROM warehouse.fact_completions f").scalar

@@ -11,6 +11,7 @@ import Warehouse
 struct CostAllocationTests {
     static let repository = Scratch.repository
 
+    let harness: SimulatorHarness
     let simulator: APISimulator
     let databaseURL: String
     let connection: PostgresConnection
@@ -18,15 +19,12 @@ struct CostAllocationTests {
     let today = Scratch.today
 
     init() throws {
-        let harness = try SimulatorHarness(database: "test_cost_allocation")
+        harness = try SimulatorHarness(database: "test_cost_allocation")
         (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
         scratch = try Scratch.directory("usage-etl-focus")
     }
 
-    func run(_ arguments: [String]) throws -> (Int32, String) {
-        try UsageETLProcess.run(arguments, environment: UsageETLProcess.environment(baseURL: simulator.baseURL!, databaseURL: databaseURL,
-                                                                                    ["OPENAI_ORGANIZATION": "org-test"]))
-    }
+    func run(_ arguments: [String]) throws -> (Int32, String) { try harness.run(arguments) }
 
     /// (day, project, line item, currency) groups whose allocated amounts do not sum to the cost exactly.
     func mismatchedGroups() throws -> String? {

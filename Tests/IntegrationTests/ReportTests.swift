@@ -14,6 +14,7 @@ struct ReportTests {
     static let repository = Scratch.repository
     static let screenshot = repository.appendingPathComponent(".build/report-1280.png")
 
+    let harness: SimulatorHarness
     let simulator: APISimulator
     let databaseURL: String
     let connection: PostgresConnection
@@ -21,7 +22,7 @@ struct ReportTests {
     let today = Scratch.today
 
     init() throws {
-        let harness = try SimulatorHarness(database: "test_report")
+        harness = try SimulatorHarness(database: "test_report")
         (simulator, databaseURL, connection) = (harness.simulator, harness.databaseURL, harness.connection)
         scratch = try Scratch.directory("usage-etl-report")
     }
@@ -33,7 +34,7 @@ struct ReportTests {
 
     @Test func theReportOpensCleanlyInChromiumAndItsFiguresEqualTheViews() throws {
         // Data: this month and the last (the default range), names, budgets and local logs.
-        let environment = UsageETLProcess.environment(baseURL: simulator.baseURL!, databaseURL: databaseURL, ["OPENAI_ORGANIZATION": "org-test"])
+        let environment = harness.environment()
         let since = UTCTime.format(today - 40 * 86_400)
         let load = try UsageETLProcess.run(["backfill", "--since", since, "--until", UTCTime.format(today), "--requests-per-minute", "6000",
                                             "--endpoint", "costs", "--endpoint", "completions", "--endpoint", "embeddings", "--endpoint", "decisions"],

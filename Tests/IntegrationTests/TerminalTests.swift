@@ -11,21 +11,17 @@ import UsageAPI
 struct TerminalTests {
     static let repository = Scratch.repository
 
-    let simulator: APISimulator
-    let databaseURL: String
+    let harness: SimulatorHarness
     let today = Scratch.today
 
     init() throws {
-        let harness = try SimulatorHarness(database: "test_terminal") {
+        harness = try SimulatorHarness(database: "test_terminal") {
             $0.faults.latencyMilliseconds = 150
             $0.faults.duplicateResults = true // each page logs a warning: results summed
         }
-        (simulator, databaseURL) = (harness.simulator, harness.databaseURL)
     }
 
-    var environment: [String: String] {
-        UsageETLProcess.environment(baseURL: simulator.baseURL!, databaseURL: databaseURL, ["OPENAI_ORGANIZATION": "org-test"])
-    }
+    var environment: [String: String] { harness.environment() }
 
     var backfill: [String] {
         ["backfill", "--since", UTCTime.format(today - 40 * 86_400), "--until", UTCTime.format(today - 86_400), "--bucket-width", "1h",

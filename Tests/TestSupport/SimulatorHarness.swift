@@ -19,4 +19,16 @@ public struct SimulatorHarness {
         connection = try PostgresConnection(databaseURL)
         try Migrator().migrate(connection)
     }
+
+    /// The environment `usage-etl` runs in against this simulator and database: the simulator's
+    /// key, organization `org-test`, and `extra` on top.
+    public func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        UsageETLProcess.environment(baseURL: simulator.baseURL ?? "", databaseURL: databaseURL,
+                                    ["OPENAI_ORGANIZATION": "org-test"].merging(extra) { $1 })
+    }
+
+    /// Runs `usage-etl` to the end in `environment()`.
+    public func run(_ arguments: [String]) throws -> (Int32, String) {
+        try UsageETLProcess.run(arguments, environment: environment())
+    }
 }
