@@ -322,37 +322,47 @@ public struct ReportQueries {
     /// Every budget at `asOf` (each in its own currency) that concerns the organization (all, without
     /// one), with its month's cumulative spend by day in the budget's own scope.
     private func budgets(asOf: Int64, organization: String?) throws -> [ReportFigures.Budget] {
-        let rows = try connection.query("""
-            SELECT b.name, b.scope, b.currency, b.organization_id, b.project_id, p.name, b.monthly_amount::text, b.spend_to_date::text,
-                   b.projected_month_end::text, b.status,
-                   to_char(b.month, 'YYYY-MM-DD'), extract(day FROM (b.month + interval '1 month' - interval '1 day'))::int
-            FROM analytics.budget_status_at(to_timestamp($1)) b
-            LEFT JOIN analytics.projects p ON p.project_id = b.project_id
-            WHERE $2::text IS NULL OR b.organization_id = $2
-               OR (b.organization_id IS NULL AND (b.scope = 'organization' OR p.organization_id IS NULL OR p.organization_id = $2))
-            ORDER BY b.name, b.budget_id
-            """, [.int64(asOf), organization.map { .text($0) } ?? .null]).typedRows
-        return try rows.map { row in
-            let (name, scope, currency, budgetOrganization, project, projectName, monthly, toDate, projected, status, month, days) =
-                try row.decode(String.self, String.self, String.self, String?.self, String?.self, String?.self, String.self, String.self,
+        let parameters: [PostgresValue] = [.int64(asOf), organization.map { .text($0) } ?? .null]
+        // The budgets the report shows, once, for both queries below.
+        let shown = """
+            WITH shown AS (
+                SELECT b.*, p.name AS project_name FROM analytics.budget_status_at(to_timestamp($1)) b
+                LEFT JOIN analytics.projects p ON p.project_id = b.project_id
+                WHERE $2::text IS NULL OR b.organization_id = $2
+                   OR (b.organization_id IS NULL AND (b.scope = 'organization' OR p.organization_id IS NULL OR p.organization_id = $2))
+            )
+            """
+        // Each budget's spend to each day of its month, in its own scope as budget_status_at sums
+        // it (its organization, every one when none; its project when it has one), all in one query.
+        var cumulative: [Int: [ReportFigures.DayAmount]] = [:]
+        for row in try connection.query(shown + """
+            SELECT s.budget_id, to_char(d, 'YYYY-MM-DD'),
+                   sum(coalesce(spent.amount, 0)) OVER (PARTITION BY s.budget_id ORDER BY d)::text
+            FROM shown s
+            CROSS JOIN LATERAL generate_series(s.month, least((to_timestamp($1) AT TIME ZONE 'UTC')::date,
+                                                              (s.month + interval '1 month' - interval '1 day')::date), interval '1 day') d
+            LEFT JOIN LATERAL (
+                SELECT sum(amount) AS amount FROM analytics.daily_spend ds
+                WHERE ds.currency = s.currency AND ds.day = d::date
+                  AND (s.organization_id IS NULL OR ds.organization_id = s.organization_id)
+                  AND (s.scope <> 'project' OR s.project_id IS NULL OR ds.project_id = s.project_id)
+            ) spent ON true
+            ORDER BY s.budget_id, d
+            """, parameters).typedRows {
+            let (budget, day, amount) = try row.decode(Int.self, String.self, String.self)
+            cumulative[budget, default: []].append(ReportFigures.DayAmount(day: day, amount: amount))
+        }
+        return try connection.query(shown + """
+            SELECT budget_id, name, scope, currency, organization_id, project_id, project_name, monthly_amount::text, spend_to_date::text,
+                   projected_month_end::text, status, extract(day FROM (month + interval '1 month' - interval '1 day'))::int
+            FROM shown ORDER BY name, budget_id
+            """, parameters).typedRows.map { row in
+            let (budget, name, scope, currency, budgetOrganization, project, projectName, monthly, toDate, projected, status, days) =
+                try row.decode(Int.self, String.self, String.self, String.self, String?.self, String?.self, String?.self, String.self,
                                String.self, String.self, String.self, Int.self)
-            // The budget's own scope, as budget_status_at sums it: its organization (every one when
-            // none), its project when it has one.
-            let cumulative = try connection.query("""
-                SELECT to_char(d, 'YYYY-MM-DD'),
-                       (SELECT coalesce(sum(amount), 0) FROM analytics.daily_spend s
-                        WHERE s.currency = $3 AND s.day >= $1::date AND s.day <= d::date
-                          AND ($4::text IS NULL OR s.organization_id = $4) AND ($5::text IS NULL OR s.project_id = $5))::text
-                FROM generate_series($1::date, least((to_timestamp($2) AT TIME ZONE 'UTC')::date,
-                                                     ($1::date + interval '1 month' - interval '1 day')::date), interval '1 day') d
-                """, [.text(month), .int64(asOf), .text(currency), budgetOrganization.map { .text($0) } ?? .null,
-                      scope == "project" ? project.map { .text($0) } ?? .null : .null]).typedRows.map { row in
-                let (day, amount) = try row.decode(String.self, String.self)
-                return ReportFigures.DayAmount(day: day, amount: amount)
-            }
             return ReportFigures.Budget(name: name, scope: scope, currency: currency, organization: budgetOrganization, projectID: project,
                                         projectName: projectName, monthlyAmount: monthly, spendToDate: toDate, projectedMonthEnd: projected,
-                                        status: status, cumulative: cumulative, daysInMonth: days)
+                                        status: status, cumulative: cumulative[budget] ?? [], daysInMonth: days)
         }
     }
 
